@@ -1,0 +1,55 @@
+# Passerelle: every command a developer needs. `make` alone lists them.
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.DEFAULT_GOAL := help
+.PHONY: help setup train run chat test test-fast lint format eval compare-tokenizers bench lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## Create or refresh the Python 3.10 environment (.venv); seconds when nothing changed
+	@bash scripts/setup.sh
+
+train: setup ## Train the Rasa model, unless the cached one matches config, domain and data
+	@$(BIN)/bot train
+
+run: setup ## Set everything up, start Redis, actions and Rasa, and chat with the bot in the terminal
+	@$(BIN)/bot run
+
+chat: ## Chat in the terminal with an already running bot (RASA_URL)
+	@$(BIN)/bot chat
+
+test: setup train ## Run every test: unit, actions, data checks, Rasa test stories, end to end
+	@$(BIN)/pytest -q
+
+test-fast: setup ## Run the tests that need no trained model nor running services
+	@$(BIN)/pytest -q -m "not stack"
+
+lint: setup ## Lint, check formatting and type-check
+	@$(BIN)/ruff check bot actions tests
+	@$(BIN)/ruff format --check bot actions tests
+	@$(BIN)/mypy
+
+format: setup ## Format the code
+	@$(BIN)/ruff format bot actions tests
+	@$(BIN)/ruff check --fix bot actions tests
+
+eval: setup train ## Intent macro-F1 per language on the held-out split
+	@$(BIN)/bot eval
+
+compare-tokenizers: setup train ## Held-out F1 of WhitespaceTokenizer (config.yml) vs spaCy (config.spacy.yml)
+	@$(BIN)/bot eval
+	@$(BIN)/bot eval --config config.spacy.yml
+
+bench: setup train ## Measure parse latency, round trips and training time; writes bench-results.json
+	@$(BIN)/bot bench
+
+lock: ## Re-resolve requirements.txt into requirements.lock (needs a fresh venv)
+	rm -rf /tmp/passerelle-lock && python3.10 -m venv /tmp/passerelle-lock
+	/tmp/passerelle-lock/bin/pip install -q -r requirements.txt
+	/tmp/passerelle-lock/bin/pip freeze | grep -v '^-e' > requirements.lock
+
+clean: ## Remove trained models, logs and caches (keeps .venv)
+	rm -rf models var results .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,65 @@
+"""Language-dependent formatting for values that actions put into responses (dates, prices, statuses)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rasa_sdk import Tracker
+
+from bot.language import DEFAULT_LANGUAGE, Language, normalize_language
+
+_MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+_STATUS_LABELS = {
+    "fr": {
+        "processing": "en préparation",
+        "shipped": "expédiée",
+        "delivered": "livrée",
+        "cancelled": "annulée",
+        "returned": "retournée",
+    },
+    "en": {
+        "processing": "being prepared",
+        "shipped": "shipped",
+        "delivered": "delivered",
+        "cancelled": "cancelled",
+        "returned": "returned",
+    },
+}
+
+
+def tracker_language(tracker: Tracker) -> Language:
+    """The conversation's language, from the ``language`` slot."""
+    return normalize_language(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+
+
+def format_date(value: date | None, language: Language) -> str:
+    """Write a date as a customer reads it: ``12 novembre 2026`` or ``12 November 2026``."""
+    if value is None:
+        return "?"
+    if language == "fr":
+        day = "1er" if value.day == 1 else str(value.day)
+        return f"{day} {_MONTHS_FR[value.month - 1]} {value.year}"
+    return f"{value.day} {value.strftime('%B')} {value.year}"
+
+
+def format_price(amount: float, language: Language) -> str:
+    """Write an amount in euros: ``89,00 €`` or ``€89.00``."""
+    return f"{amount:.2f} €".replace(".", ",") if language == "fr" else f"€{amount:.2f}"
+
+
+def status_label(status: str, language: Language) -> str:
+    """An order status in words."""
+    return _STATUS_LABELS[language].get(status, status)

@@ -1,0 +1,169 @@
+"""Order actions: status, cancellation with confirmation, and the order-id validation the forms share."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backoffice import BackOfficeError, Order, get_backoffice
+from actions.i18n import format_date, format_price, status_label, tracker_language
+
+_ORDER_ID = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+
+
+def normalize_order_id(raw: Any) -> str | None:
+    """Reduce ``CMD-77120``, ``#60114``, ``n°55031`` or ``48213`` to the 5 digits, or None."""
+    if raw is None:
+        return None
+    match = _ORDER_ID.search(str(raw))
+    return match.group(1) if match else None
+
+
+def order_details(order: Order, tracker: Tracker) -> dict[str, str]:
+    """Everything a response about ``order`` may quote, formatted in the conversation's language."""
+    language = tracker_language(tracker)
+    return {
+        "order_id": order.id,
+        "order_date": format_date(order.ordered_on, language),
+        "shipped_date": format_date(order.shipped_on, language),
+        "delivered_date": format_date(order.delivered_on, language),
+        "refund_date": format_date(order.refunded_on, language),
+        "eta": format_date(order.eta, language),
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number or "-",
+        "order_total": format_price(order.total_eur, language),
+        "status_label": status_label(order.status, language),
+        "email": order.email,
+    }
+
+
+def validate_order_id_slot(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Normalise the order id and check that the order exists.
+
+    When the back office cannot be reached the id is kept as given: the action that uses it apologises then.
+    """
+    order_id = normalize_order_id(value)
+    if order_id is None:
+        dispatcher.utter_message(response="utter_order_id_unreadable")
+        return {"order_id": None}
+    try:
+        order = get_backoffice().get_order(order_id)
+    except BackOfficeError:
+        return {"order_id": order_id}
+    if order is None:
+        dispatcher.utter_message(response="utter_order_not_found", order_id=order_id)
+        return {"order_id": None}
+    return {"order_id": order_id}
+
+
+def fetch_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | None:
+    """Fetch the order in the ``order_id`` slot, telling the customer when that fails."""
+    order_id = normalize_order_id(tracker.get_slot("order_id"))
+    if order_id is None:
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return None
+    try:
+        order = get_backoffice().get_order(order_id)
+    except BackOfficeError:
+        dispatcher.utter_message(response="utter_backoffice_down")
+        return None
+    if order is None:
+        dispatcher.utter_message(response="utter_order_not_found", order_id=order_id)
+    return order
+
+
+class ValidateOrderStatusForm(FormValidationAction):
+    """Checks the order id asked for by ``order_status_form``."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "validate_order_status_form"
+
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the id only if the order exists."""
+        return validate_order_id_slot(value, dispatcher, tracker)
+
+
+class ActionOrderStatus(Action):
+    """Tells the customer where their order is."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_order_status"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Answer with the response that matches the order's status."""
+        order = fetch_order(dispatcher, tracker)
+        if order is not None:
+            dispatcher.utter_message(response=f"utter_order_{order.status}", **order_details(order, tracker))
+        return []
+
+
+class ValidateCancelForm(FormValidationAction):
+    """Checks the order to cancel; asks for confirmation only when the order can still be cancelled."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "validate_cancel_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Skip the confirmation question for orders that cannot be cancelled anyway."""
+        order_id = normalize_order_id(tracker.get_slot("order_id"))
+        if order_id is None:
+            return domain_slots
+        try:
+            order = get_backoffice().get_order(order_id)
+        except BackOfficeError:
+            return ["order_id"]
+        if order is None or not order.cancellable:
+            return ["order_id"]
+        return domain_slots
+
+    def validate_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Keep the id only if the order exists."""
+        return validate_order_id_slot(value, dispatcher, tracker)
+
+
+class ActionCancelOrder(Action):
+    """Cancels the order once the customer confirmed, or explains why it cannot be cancelled."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_cancel_order"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Cancel, keep, or explain; always clears the confirmation for the next request."""
+        reset = [SlotSet("cancel_confirmed", None)]
+        order = fetch_order(dispatcher, tracker)
+        if order is None:
+            return reset
+        details = order_details(order, tracker)
+        if order.status == "cancelled":
+            dispatcher.utter_message(response="utter_cancel_already", **details)
+        elif not order.cancellable:
+            dispatcher.utter_message(response="utter_cancel_too_late", **details)
+        elif tracker.get_slot("cancel_confirmed") is True:
+            try:
+                cancelled = get_backoffice().cancel_order(order.id)
+            except BackOfficeError:
+                dispatcher.utter_message(response="utter_backoffice_down")
+                return reset
+            dispatcher.utter_message(response="utter_cancel_done", **order_details(cancelled, tracker))
+        else:
+            dispatcher.utter_message(response="utter_cancel_kept", **details)
+        return reset

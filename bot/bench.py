@@ -1,0 +1,103 @@
+"""``bot bench``: measures the core on this machine and writes bench-results.json.
+
+Figures: training time of the demo model, ``POST /model/parse`` latency, REST round-trip latency (NLU, policies,
+actions and Redis), and held-out intent macro-F1 per language. One client at a time, on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.conversation import Inbound
+from bot.learn.evaluate import evaluate, load_examples
+from bot.model import TrainingInputs, train
+from bot.rasa_client import RasaClient
+from bot.stack import Stack, free_port
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def _timed(calls: int, make_call: Any) -> list[float]:
+    durations = []
+    for i in range(calls):
+        started = time.perf_counter()
+        await make_call(i)
+        durations.append((time.perf_counter() - started) * 1000)
+    return durations
+
+
+async def measure(client: RasaClient, heldout: list[Path]) -> dict[str, Any]:
+    """Latencies and held-out scores against a running stack."""
+    examples = [e for f in heldout for e in load_examples(f, f.stem.rsplit("_", 1)[-1])]
+    texts = [e.text for e in examples]
+    for text in texts[:20]:  # warm-up
+        await client.parse(text)
+    parse_ms = await _timed(len(texts) * 2, lambda i: client.parse(texts[i % len(texts)]))
+    turns = ["bonjour", "où est ma commande 48213 ?", "hello", "where is order CMD-60114", "merci"]
+    round_ms = await _timed(
+        200, lambda i: client.send(Inbound(f"bench:{i // len(turns)}", "bench", turns[i % len(turns)]))
+    )
+
+    async def predict(text: str) -> str:
+        return str((await client.parse(text))["intent"]["name"])
+
+    reports = await evaluate(examples, predict)
+    return {
+        "parse_p50_ms": round(statistics.median(parse_ms), 2),
+        "parse_p99_ms": round(percentile(parse_ms, 99), 2),
+        "rest_round_trip_p50_ms": round(statistics.median(round_ms), 2),
+        "rest_round_trip_p99_ms": round(percentile(round_ms, 99), 2),
+        **{f"heldout_macro_f1_{lang}": round(r.macro_f1, 4) for lang, r in reports.items()},
+        **{f"heldout_accuracy_{lang}": round(r.accuracy, 4) for lang, r in reports.items()},
+    }
+
+
+def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_training: bool = True) -> dict[str, Any]:
+    """Train (timed, in a scratch folder), start the stack, measure, and write ``output``."""
+    inputs = TrainingInputs.of_project(settings.project_root)
+    results: dict[str, Any] = {}
+    if measure_training:
+        with tempfile.TemporaryDirectory() as scratch:
+            started = time.monotonic()
+            train(inputs, Path(scratch), force=True)
+            results["train_seconds"] = round(time.monotonic() - started, 1)
+    model = train(inputs, settings.models_dir)
+    bench_settings = Settings(
+        rasa_url=f"http://127.0.0.1:{free_port()}",
+        rasa_token=secrets.token_hex(16),
+        action_server_url=f"http://127.0.0.1:{free_port()}/webhook",
+        redis_url=settings.redis_url,
+        project_root=settings.project_root,
+        models_dir=settings.models_dir,
+        var_dir=Path(tempfile.mkdtemp(prefix="passerelle-bench-")),
+    )
+    stack = Stack(bench_settings)
+    stack.start(model)
+    try:
+
+        async def session() -> dict[str, Any]:
+            client = RasaClient(bench_settings.rasa_url, bench_settings.rasa_token)
+            try:
+                return await measure(client, heldout)
+            finally:
+                await client.aclose()
+
+        results.update(asyncio.run(session()))
+    finally:
+        stack.stop()
+    previous = json.loads(output.read_text()) if output.exists() else {}
+    output.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
+    return results

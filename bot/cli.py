@@ -1,0 +1,152 @@
+"""The ``bot`` command line: train, run, chat, evaluate and benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.model import TrainingInputs, train
+
+HELDOUT = ("tests/nlu/heldout_fr.yml", "tests/nlu/heldout_en.yml")
+
+
+def _model(settings: Settings, force: bool = False, config: str | None = None) -> Path:
+    inputs = TrainingInputs.of_project(settings.project_root, Path(config) if config else None)
+    return train(inputs, settings.models_dir, force=force)
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    """Train the model unless the cached one matches the inputs."""
+    print(_model(settings, force=args.force))
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    """Chat in the terminal with an already running Rasa server."""
+    from bot.channels.terminal import chat
+    from bot.rasa_client import RasaClient
+
+    async def session() -> None:
+        client = RasaClient(settings.rasa_url, settings.rasa_token)
+        try:
+            await chat(client, language_hint=args.language or settings.language_hint or None)
+        finally:
+            await client.aclose()
+
+    asyncio.run(session())
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Train if needed, start Redis, the action server and Rasa, then chat in the terminal."""
+    from bot.stack import Stack
+
+    model = _model(settings)
+    stack = Stack(settings)
+    print("starting Redis, the action server and Rasa (about 20 s) ...", file=sys.stderr)
+    stack.start(model)
+    print(f"ready: Rasa on {settings.rasa_url}, logs in {stack.log_dir}", file=sys.stderr)
+    try:
+        if args.no_chat:
+            print("services running; press Ctrl-C to stop", file=sys.stderr)
+            while all(p.poll() is None for p in stack.processes.values()):
+                asyncio.run(asyncio.sleep(1))
+            return 1
+        return cmd_chat(settings, args)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    """Evaluate intent classification on the held-out split, in process."""
+    from bot.learn.evaluate import evaluate, format_reports, load_examples
+
+    model = Path(args.model) if args.model else _model(settings, config=args.config)
+    files = args.files or [settings.project_root / f for f in HELDOUT]
+    examples = [e for f in files for e in load_examples(Path(f), Path(f).stem.rsplit("_", 1)[-1])]
+
+    async def run() -> None:
+        import logging
+
+        from rasa.core.agent import Agent
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_logging_and_warnings(logging.WARNING)
+        configure_structlog(logging.WARNING)
+        agent = Agent.load(str(model))
+
+        async def predict(text: str) -> str:
+            result = await agent.parse_message(text)
+            return str(result["intent"]["name"])
+
+        print(format_reports(await evaluate(examples, predict)))
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_nlp_build(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the bilingual spaCy pipeline used by config.spacy.yml."""
+    from bot.nlp.spacy_pipeline import DEFAULT_PATH, build
+
+    print(build(settings.project_root / DEFAULT_PATH))
+    return 0
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    """Measure training time, latencies and held-out scores; print them and write bench-results.json."""
+    from bot.bench import run_bench
+
+    output = Path(args.output)
+    results = run_bench(settings, [settings.project_root / f for f in HELDOUT], output, not args.skip_training)
+    width = max(len(k) for k in results)
+    for key, value in results.items():
+        print(f"{key.ljust(width)}  {value}")
+    print(f"written to {output}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="bot", description="Passerelle customer-service bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("train", help="train the Rasa model (cached by a hash of its inputs)")
+    p.add_argument("--force", action="store_true", help="train even if a cached model matches")
+    p.set_defaults(handler=cmd_train)
+
+    p = commands.add_parser("run", help="start Redis, actions and Rasa, then chat in the terminal")
+    p.add_argument("--no-chat", action="store_true", help="only run the services")
+    p.add_argument("--language", help="language hint for the terminal chat (fr or en)")
+    p.set_defaults(handler=cmd_run)
+
+    p = commands.add_parser("chat", help="chat in the terminal with a running Rasa server (RASA_URL)")
+    p.add_argument("--language", help="language hint (fr or en)")
+    p.set_defaults(handler=cmd_chat)
+
+    p = commands.add_parser("eval", help="intent macro-F1 per language on the held-out split")
+    p.add_argument("--model", help="model archive (default: the cached model of the current inputs)")
+    p.add_argument("--config", help="evaluate the model trained with this config instead of config.yml")
+    p.add_argument("files", nargs="*", help="held-out NLU files named *_<language>.yml")
+    p.set_defaults(handler=cmd_eval)
+
+    p = commands.add_parser("nlp-build", help="build the bilingual spaCy pipeline (build/spacy/fr_en)")
+    p.set_defaults(handler=cmd_nlp_build)
+
+    p = commands.add_parser("bench", help="measure training time, latencies and held-out scores")
+    p.add_argument("--output", default="bench-results.json", help="JSON file to update with the figures")
+    p.add_argument("--skip-training", action="store_true", help="do not time a fresh training")
+    p.set_defaults(handler=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``bot`` and ``python -m bot``."""
+    args = build_parser().parse_args(argv)
+    return int(args.handler(Settings.from_env(), args))

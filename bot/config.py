@@ -1,0 +1,91 @@
+"""One Settings object, built once from the environment and passed explicitly (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class RedisAddress:
+    """The parts of a ``redis://`` URL that Rasa's endpoints.yml needs."""
+
+    host: str
+    port: int
+    db: int
+    password: str
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisAddress:
+        """Parse ``redis://[:password@]host[:port][/db]``."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError(f"REDIS_URL must start with redis://, got {parts.scheme!r}")
+        db = parts.path.lstrip("/")
+        return cls(parts.hostname or "127.0.0.1", parts.port or 6379, int(db or 0), parts.password or "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults for a local run on one machine.
+
+    Attributes:
+        rasa_url: Base URL of the Rasa server (REST channel and HTTP API).
+        rasa_token: Token protecting Rasa's HTTP API (``--auth-token``).
+        action_server_url: Webhook URL of the action server, as Rasa calls it.
+        redis_url: Redis for conversation state; empty means the local run starts its own.
+        tracker_ttl_seconds: How long Rasa keeps an inactive conversation.
+        language_hint: Language hint for the terminal chat (e.g. from ``LANG``).
+        project_root: Folder holding config.yml, domain.yml and data/.
+        models_dir: Where trained models are cached.
+        var_dir: Where the local run keeps logs and Redis data.
+
+    """
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = "change-me-local-only"
+    action_server_url: str = "http://127.0.0.1:5055/webhook"
+    redis_url: str = ""
+    tracker_ttl_seconds: int = 30 * 24 * 3600
+    language_hint: str = ""
+    project_root: Path = PROJECT_ROOT
+    models_dir: Path = field(default=PROJECT_ROOT / "models")
+    var_dir: Path = field(default=PROJECT_ROOT / "var")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build the settings from environment variables, falling back on the defaults above."""
+        source = os.environ if environ is None else environ
+
+        def env(name: str, default: str) -> str:
+            # A variable set to an empty string (as in a copied .env.example) means "use the default".
+            return source.get(name) or default
+
+        defaults = cls()
+        root = Path(env("PASSERELLE_ROOT", str(defaults.project_root)))
+        return cls(
+            rasa_url=env("RASA_URL", defaults.rasa_url).rstrip("/"),
+            rasa_token=env("RASA_TOKEN", defaults.rasa_token),
+            action_server_url=env("ACTION_SERVER_URL", defaults.action_server_url),
+            redis_url=env("REDIS_URL", ""),
+            tracker_ttl_seconds=int(env("RASA_TRACKER_TTL", str(defaults.tracker_ttl_seconds))),
+            language_hint=env("LANG", "").split(".")[0],
+            project_root=root,
+            models_dir=Path(env("PASSERELLE_MODELS_DIR", str(root / "models"))),
+            var_dir=Path(env("PASSERELLE_VAR_DIR", str(root / "var"))),
+        )
+
+    @property
+    def rasa_port(self) -> int:
+        """The port Rasa listens on, from ``rasa_url``."""
+        return urlsplit(self.rasa_url).port or 5005
+
+    @property
+    def action_server_port(self) -> int:
+        """The port the action server listens on, from ``action_server_url``."""
+        return urlsplit(self.action_server_url).port or 5055

@@ -1,0 +1,105 @@
+"""The channel-neutral core: what a customer sent, what the bot answers, and the handoff signal.
+
+Channels translate their payloads to ``Inbound`` and render ``Outbound``; nothing here knows a vendor SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the customer; pressing it sends ``payload`` (e.g. ``/affirm``)."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The bot's request to hand the conversation to a person (see actions/handoff.py)."""
+
+    reason: str
+    language: str
+    summary: str
+    order_ids: tuple[str, ...] = ()
+    transcript: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A customer message as every channel sees it.
+
+    Attributes:
+        conversation_id: Stable id of the conversation, prefixed by the channel (``telegram:123``).
+        channel: Channel name.
+        text: What the customer wrote, or a button's payload.
+        language_hint: The channel's idea of the customer's language (e.g. Telegram ``language_code``).
+        display_name: How the customer is called, for community managers.
+        message_id: The channel's id of the message, for deduplication.
+
+    """
+
+    conversation_id: str
+    channel: str
+    text: str
+    language_hint: str | None = None
+    display_name: str | None = None
+    message_id: str | None = None
+
+    def rasa_metadata(self) -> dict[str, Any]:
+        """The metadata sent to Rasa with the message (read by actions/slots.py)."""
+        return {
+            "channel": self.channel,
+            "language_hint": self.language_hint,
+            "display_name": self.display_name,
+            "message_id": self.message_id,
+        }
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One bot message to deliver to the customer."""
+
+    text: str | None = None
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+
+
+@dataclass(frozen=True)
+class BotReply:
+    """Everything Rasa answered to one customer message."""
+
+    messages: tuple[Outbound, ...] = ()
+    handoff: Handoff | None = None
+    custom: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+
+def reply_from_rasa(payload: list[dict[str, Any]]) -> BotReply:
+    """Translate the REST channel's answer (a list of messages) into a ``BotReply``."""
+    messages: list[Outbound] = []
+    custom: list[dict[str, Any]] = []
+    handoff: Handoff | None = None
+    for message in payload:
+        data = message.get("custom")
+        if isinstance(data, dict) and isinstance(data.get("handoff"), dict):
+            signal = data["handoff"]
+            handoff = Handoff(
+                reason=str(signal.get("reason", "customer_request")),
+                language=str(signal.get("language", "fr")),
+                summary=str(signal.get("summary", "")),
+                order_ids=tuple(str(i) for i in signal.get("order_ids") or ()),
+                transcript=tuple(signal.get("transcript") or ()),
+            )
+            continue
+        if isinstance(data, dict):
+            custom.append(data)
+        buttons = tuple(
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+            for b in message.get("buttons") or ()
+        )
+        if message.get("text") or message.get("image") or buttons:
+            messages.append(Outbound(text=message.get("text"), buttons=buttons, image=message.get("image")))
+    return BotReply(messages=tuple(messages), handoff=handoff, custom=tuple(custom))

@@ -1,0 +1,1 @@
+"""Bot trainers' tools: turning conversations into training data, and measuring the model."""

@@ -1,0 +1,191 @@
+"""Starts the processes behind the bot on one machine: Redis, the action server and the Rasa server.
+
+Used by ``bot run`` and by the end-to-end tests, so both exercise the same commands. Each process logs to
+``var/logs/<name>.log``; the stack stops them all on exit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.config import RedisAddress, Settings
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start."""
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    """The running processes and the addresses they serve."""
+
+    settings: Settings
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    redis_url: str = ""
+
+    @property
+    def log_dir(self) -> Path:
+        """Folder of the processes' logs."""
+        return self.settings.var_dir / "logs"
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.settings.project_root,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+
+    def _wait(self, name: str, ready: str, timeout: float) -> None:
+        """Poll ``ready`` (a URL) until it answers 200, failing fast if the process dies."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise StackError(f"{name} exited with code {process.returncode}; see {self.log_dir / name}.log")
+            try:
+                if httpx.get(ready, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"{name} not ready after {timeout:.0f} s; see {self.log_dir / name}.log")
+
+    def start_redis(self) -> str:
+        """Use REDIS_URL, else start a local redis-server, else an embedded, non-durable stand-in."""
+        if self.settings.redis_url:
+            self.redis_url = self.settings.redis_url
+            return self.redis_url
+        port = free_port()
+        if shutil.which("redis-server"):
+            data = self.settings.var_dir / "redis"
+            data.mkdir(parents=True, exist_ok=True)
+            self._spawn(
+                "redis",
+                [
+                    "redis-server",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--dir",
+                    str(data),
+                    "--appendonly",
+                    "yes",
+                    "--appendfsync",
+                    "everysec",
+                    "--save",
+                    "",
+                ],
+            )
+        else:
+            print(
+                "redis-server not found: using an embedded in-memory Redis; conversations are NOT durable "
+                "(install redis-server or set REDIS_URL)",
+                file=sys.stderr,
+            )
+            self._spawn("redis", [sys.executable, "-m", "bot.embedded_redis", "--port", str(port)])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise StackError(f"redis did not start; see {self.log_dir / 'redis.log'}")
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        return self.redis_url
+
+    def rasa_environment(self) -> dict[str, str]:
+        """The variables endpoints.yml reads."""
+        redis = RedisAddress.from_url(self.redis_url)
+        return {
+            "ACTION_SERVER_URL": self.settings.action_server_url,
+            "RASA_REDIS_HOST": redis.host,
+            "RASA_REDIS_PORT": str(redis.port),
+            "RASA_REDIS_DB": str(redis.db),
+            "RASA_REDIS_PASSWORD": redis.password,
+            "RASA_TRACKER_TTL": str(self.settings.tracker_ttl_seconds),
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+
+    def start_actions(self, extra_env: dict[str, str] | None = None) -> None:
+        """Start the rasa-sdk action server with the actions/ package."""
+        port = self.settings.action_server_port
+        self._spawn(
+            "actions",
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            env=extra_env,
+        )
+        self._wait("actions", f"http://127.0.0.1:{port}/health", timeout=60)
+
+    def start_rasa(self, model: Path) -> None:
+        """Start the Rasa server on loopback, with its HTTP API behind the token."""
+        root = self.settings.project_root
+        self._spawn(
+            "rasa",
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--auth-token",
+                self.settings.rasa_token,
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.settings.rasa_port),
+                "--model",
+                str(model),
+                "--endpoints",
+                str(root / "endpoints.yml"),
+                "--credentials",
+                str(root / "credentials.yml"),
+            ],
+            env=self.rasa_environment(),
+        )
+        self._wait("rasa", f"{self.settings.rasa_url}/status?token={self.settings.rasa_token}", timeout=180)
+
+    def start(self, model: Path, actions_env: dict[str, str] | None = None) -> None:
+        """Start Redis, the action server and Rasa, in that order."""
+        try:
+            self.start_redis()
+            self.start_actions(actions_env)
+            self.start_rasa(model)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop every process, newest first."""
+        for process in reversed(list(self.processes.values())):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
