@@ -72,7 +72,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
     if measure_training:
         with tempfile.TemporaryDirectory() as scratch:
             started = time.monotonic()
-            train(inputs, Path(scratch), force=True)
+            train(inputs, Path(scratch), force=True, component_cache=Path(scratch) / "cache")
             results["train_seconds"] = round(time.monotonic() - started, 1)
     model = train(inputs, settings.models_dir)
     bench_settings = Settings(

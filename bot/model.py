@@ -7,6 +7,7 @@ config.yml, domain.yml, the training data and the Rasa version are unchanged.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -54,8 +55,11 @@ def model_path(inputs: TrainingInputs, models_dir: Path) -> Path:
     return models_dir / f"{MODEL_PREFIX}{inputs.fingerprint()}.tar.gz"
 
 
-def train(inputs: TrainingInputs, models_dir: Path, force: bool = False) -> Path:
+def train(inputs: TrainingInputs, models_dir: Path, force: bool = False, component_cache: Path | None = None) -> Path:
     """Return the cached model for ``inputs``, training it first if there is none.
+
+    ``component_cache`` replaces Rasa's cache of trained components (``.rasa/cache``), e.g. an empty folder to
+    time a training from scratch.
 
     Raises:
         RuntimeError: when ``rasa train`` fails.
@@ -84,7 +88,10 @@ def train(inputs: TrainingInputs, models_dir: Path, force: bool = False) -> Path
     ]
     print(f"training {target.name} ...", file=sys.stderr)
     started = time.monotonic()
-    result = subprocess.run(command, check=False)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    if component_cache is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(component_cache)
+    result = subprocess.run(command, check=False, env=env)
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed with exit code {result.returncode}")
     print(f"trained {target.name} in {time.monotonic() - started:.0f} s", file=sys.stderr)
