@@ -43,10 +43,15 @@ class TrainingInputs:
         return found
 
     def fingerprint(self) -> str:
-        """A hash of the inputs' names and contents and of the Rasa version."""
+        """A hash of the inputs' contents, their paths relative to each other, and the Rasa version.
+
+        Paths count relative to the inputs' common folder, so a clone elsewhere finds the same cached model.
+        """
+        files = self.files()
+        base = Path(os.path.commonpath(files))
         digest = hashlib.sha256(f"rasa=={version('rasa')}".encode())
-        for path in self.files():
-            digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes() + b"\0")
+        for path in files:
+            digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return digest.hexdigest()[:16]
 
 

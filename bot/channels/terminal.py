@@ -34,7 +34,9 @@ def render(reply: BotReply) -> tuple[list[str], list[Button]]:
         note = _HANDOFF_NOTE.get(reply.handoff.language, _HANDOFF_NOTE["en"])
         lines.append(note.format(reason=reply.handoff.reason))
     if not lines:
-        lines.append("      (no answer: the bot is paused while a person handles this conversation)")
+        lines.append(
+            "      (pas de réponse : un conseiller a repris la conversation / no answer: an advisor has taken over)"
+        )
     return lines, buttons
 
 

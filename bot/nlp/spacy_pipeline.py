@@ -16,6 +16,7 @@ def build(path: Path) -> Path:
     """Write the pipeline to ``path`` and return it."""
     import spacy
     from spacy.lookups import Lookups, load_lookups
+    from spacy.pipeline import Lemmatizer
 
     tables = [load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup") for lang in ("fr", "en")]
     lookups = Lookups()
@@ -25,6 +26,7 @@ def build(path: Path) -> Path:
             merged[key] = value
     nlp = spacy.blank("fr")
     lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    assert isinstance(lemmatizer, Lemmatizer)
     lemmatizer.initialize(lookups=lookups)
     path.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(path)

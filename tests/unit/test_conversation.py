@@ -69,4 +69,4 @@ def test_terminal_says_when_a_person_takes_over_and_when_the_bot_is_silent() -> 
     lines, _ = render(reply_from_rasa(HANDOFF_REPLY))
     assert lines[-1].startswith("[conversation transmise à un conseiller")
     lines, _ = render(reply_from_rasa([]))
-    assert "paused" in lines[0]
+    assert "an advisor has taken over" in lines[0]

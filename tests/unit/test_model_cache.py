@@ -28,3 +28,10 @@ def test_the_project_inputs_cover_config_domain_and_every_nlu_file() -> None:
     files = TrainingInputs.of_project(ROOT).files()
     assert ROOT / "config.yml" in files and ROOT / "domain.yml" in files
     assert set((ROOT / "data" / "nlu").rglob("*.yml")) <= set(files)
+
+
+def test_a_clone_in_another_folder_finds_the_same_model(tmp_path: Path) -> None:
+    clone = tmp_path / "elsewhere"
+    clone.mkdir()
+    inputs = copy_project(clone)
+    assert inputs.fingerprint() == TrainingInputs.of_project(ROOT).fingerprint()
