@@ -39,9 +39,9 @@ format: setup ## Format the code
 eval: setup train ## Intent macro-F1 per language on the held-out split
 	@$(BIN)/bot eval
 
-compare-tokenizers: setup train ## Held-out F1 of WhitespaceTokenizer (config.yml) vs spaCy (config.spacy.yml)
+compare-tokenizers: setup train ## Held-out F1 of spaCy (config.yml) vs WhitespaceTokenizer (config.whitespace.yml)
 	@$(BIN)/bot eval
-	@$(BIN)/bot eval --config config.spacy.yml
+	@$(BIN)/bot eval --config config.whitespace.yml
 
 bench: setup train ## Measure parse latency, round trips and training time; writes bench-results.json
 	@$(BIN)/bot bench

@@ -92,7 +92,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_nlp_build(settings: Settings, args: argparse.Namespace) -> int:
-    """Build the bilingual spaCy pipeline used by config.spacy.yml."""
+    """Build the bilingual spaCy pipeline that config.yml loads."""
     from bot.nlp.spacy_pipeline import DEFAULT_PATH, build
 
     print(build(settings.project_root / DEFAULT_PATH))

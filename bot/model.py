@@ -47,7 +47,7 @@ class TrainingInputs:
 
         Paths count relative to the inputs' common folder, so a clone elsewhere finds the same cached model.
         """
-        files = self.files()
+        files = [path.resolve() for path in self.files()]
         base = Path(os.path.commonpath(files))
         digest = hashlib.sha256(f"rasa=={version('rasa')}".encode())
         for path in files:

@@ -1,4 +1,4 @@
-"""Builds the bilingual spaCy pipeline that Rasa's ``SpacyNLP`` can load (``config.spacy.yml``).
+"""Builds the bilingual spaCy pipeline that Rasa's ``SpacyNLP`` loads (``config.yml``).
 
 spaCy 3.4's pretrained pipelines cannot be installed here, so the pipeline is a blank French tokenizer plus spaCy's
 built-in lookup lemmatizer, fed with the French and English tables of ``spacy-lookups-data`` merged into one

@@ -1,0 +1,231 @@
+"""Durable gateway state behind a small Protocol: the inbound queue, deduplication, conversation locks.
+
+Layout (all keys under ``gw:``):
+- ``seen:<dedupe key>``: a message already accepted (kept ``dedupe_ttl`` seconds), so platform retries are dropped;
+- ``q:<conversation>``: the conversation's messages, oldest first; the head is the one being handled;
+- ``pending``: conversations with queued messages; ``ready``: a wake-up list of conversations for the workers;
+- ``lock:<conversation>``: which worker handles the conversation now (expires if that worker dies);
+- ``progress:<dedupe key>``: how far the handling of a message went (sent to Rasa, replies delivered),
+  so that a worker taking over after a crash neither loses nor repeats anything;
+- ``lang:<conversation>``: the conversation's language as the gateway last saw it.
+
+``RedisStore`` runs on a real Redis, or on fakeredis in process when no Redis is configured (not durable).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from bot.conversation import Inbound
+
+log = logging.getLogger(__name__)
+PREFIX = "gw:"
+
+# Accept a message once: mark it seen, queue it, and wake a worker, all or nothing.
+_ENQUEUE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('SADD', KEYS[3], ARGV[3])
+  redis.call('RPUSH', KEYS[4], ARGV[3])
+  return 1
+end
+return 0
+"""
+# Release a lock only if this worker still holds it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# Drop the head of a conversation's queue; forget the conversation when it is empty.
+_COMPLETE = """
+redis.call('LPOP', KEYS[1])
+redis.call('DEL', KEYS[3])
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 0 end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A customer message waiting in its conversation's queue."""
+
+    message: Inbound
+    enqueued_at: float
+
+    @property
+    def key(self) -> str:
+        """The message's deduplication key."""
+        return self.message.dedupe_key
+
+    def to_json(self) -> str:
+        """Serialise for the queue."""
+        return json.dumps({"message": asdict(self.message), "enqueued_at": self.enqueued_at})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> QueuedMessage:
+        """Read back from the queue."""
+        data = json.loads(raw)
+        return cls(message=Inbound(**data["message"]), enqueued_at=float(data["enqueued_at"]))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the handling of one message went."""
+
+    sent_to_rasa: bool = False
+    delivered: int = 0
+    delay_notice_sent: bool = False
+
+
+class Store(Protocol):
+    """What the gateway keeps between requests and across restarts."""
+
+    async def enqueue(self, message: Inbound) -> bool:
+        """Queue a new message; False when it was already accepted (a platform retry)."""
+
+    async def wait_ready(self, timeout: float) -> str | None:
+        """Wait for a conversation that may have work, or None after ``timeout`` seconds."""
+
+    async def wake(self, conversation_id: str) -> None:
+        """Signal the workers that the conversation has work."""
+
+    async def lock(self, conversation_id: str, owner: str, ttl: float) -> bool:
+        """Take (or extend, for the same owner) the conversation's lock."""
+
+    async def unlock(self, conversation_id: str, owner: str) -> None:
+        """Release the lock if ``owner`` holds it."""
+
+    async def head(self, conversation_id: str) -> QueuedMessage | None:
+        """The conversation's oldest queued message."""
+
+    async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
+        """Remove the handled head message; True if more messages wait."""
+
+    async def progress(self, message: QueuedMessage) -> Progress:
+        """How far the message's handling went."""
+
+    async def save_progress(self, message: QueuedMessage, progress: Progress) -> None:
+        """Record how far the message's handling went."""
+
+    async def pending(self) -> list[str]:
+        """Conversations with queued messages (for recovery sweeps)."""
+
+    async def get_language(self, conversation_id: str) -> str | None:
+        """The conversation's last known language."""
+
+    async def set_language(self, conversation_id: str, language: str) -> None:
+        """Remember the conversation's language."""
+
+    async def ping(self) -> bool:
+        """Whether the storage answers."""
+
+
+class RedisStore:
+    """The Store on Redis (or on fakeredis in process)."""
+
+    def __init__(self, redis: Redis, dedupe_ttl: int = 7 * 24 * 3600, durable: bool = True) -> None:
+        """Use ``redis``; accepted message ids are remembered ``dedupe_ttl`` seconds."""
+        self.redis = redis
+        self.dedupe_ttl = dedupe_ttl
+        self.durable = durable
+        self._enqueue = redis.register_script(_ENQUEUE)
+        self._release = redis.register_script(_RELEASE)
+        self._complete = redis.register_script(_COMPLETE)
+
+    async def enqueue(self, message: Inbound) -> bool:
+        """Queue a new message atomically with its deduplication mark."""
+        queued = QueuedMessage(message, time.time())
+        keys = [
+            f"{PREFIX}seen:{message.dedupe_key}",
+            f"{PREFIX}q:{message.conversation_id}",
+            f"{PREFIX}pending",
+            f"{PREFIX}ready",
+        ]
+        added = await self._enqueue(keys=keys, args=[self.dedupe_ttl, queued.to_json(), message.conversation_id])
+        return bool(added)
+
+    async def wait_ready(self, timeout: float) -> str | None:
+        """Block on the wake-up list."""
+        item = await self.redis.blpop([f"{PREFIX}ready"], timeout=max(1, round(timeout)))
+        if item is None:
+            return None
+        value = item[1]
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    async def wake(self, conversation_id: str) -> None:
+        """Push the conversation on the wake-up list."""
+        await self.redis.rpush(f"{PREFIX}ready", conversation_id)
+
+    async def lock(self, conversation_id: str, owner: str, ttl: float) -> bool:
+        """Take the lock, or extend it when ``owner`` already holds it."""
+        key = f"{PREFIX}lock:{conversation_id}"
+        if await self.redis.set(key, owner, nx=True, px=int(ttl * 1000)):
+            return True
+        current = await self.redis.get(key)
+        if current is not None and (current.decode() if isinstance(current, bytes) else current) == owner:
+            await self.redis.pexpire(key, int(ttl * 1000))
+            return True
+        return False
+
+    async def unlock(self, conversation_id: str, owner: str) -> None:
+        """Release the lock if still ours."""
+        await self._release(keys=[f"{PREFIX}lock:{conversation_id}"], args=[owner])
+
+    async def head(self, conversation_id: str) -> QueuedMessage | None:
+        """Peek at the oldest message."""
+        raw = await self.redis.lindex(f"{PREFIX}q:{conversation_id}", 0)
+        return None if raw is None else QueuedMessage.from_json(raw)
+
+    async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
+        """Pop the head (it must be ``message``) and forget its progress."""
+        keys = [f"{PREFIX}q:{conversation_id}", f"{PREFIX}pending", f"{PREFIX}progress:{message.key}"]
+        return bool(await self._complete(keys=keys, args=[conversation_id]))
+
+    async def progress(self, message: QueuedMessage) -> Progress:
+        """Read the message's progress."""
+        raw = await self.redis.get(f"{PREFIX}progress:{message.key}")
+        return Progress(**json.loads(raw)) if raw else Progress()
+
+    async def save_progress(self, message: QueuedMessage, progress: Progress) -> None:
+        """Write the message's progress (kept as long as the deduplication mark)."""
+        await self.redis.set(f"{PREFIX}progress:{message.key}", json.dumps(asdict(progress)), ex=self.dedupe_ttl)
+
+    async def pending(self) -> list[str]:
+        """Conversations with queued messages."""
+        members: set[Any] = await self.redis.smembers(f"{PREFIX}pending")
+        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+
+    async def get_language(self, conversation_id: str) -> str | None:
+        """The conversation's last known language."""
+        raw = await self.redis.get(f"{PREFIX}lang:{conversation_id}")
+        return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))
+
+    async def set_language(self, conversation_id: str, language: str) -> None:
+        """Remember the conversation's language for a month."""
+        await self.redis.set(f"{PREFIX}lang:{conversation_id}", language, ex=30 * 24 * 3600)
+
+    async def ping(self) -> bool:
+        """Whether Redis answers."""
+        try:
+            return bool(await self.redis.ping())
+        except Exception:  # any connection failure means "not answering"
+            return False
+
+
+def open_store(redis_url: str) -> RedisStore:
+    """Connect to ``redis_url``, or run an in-process stand-in (not durable) when it is empty."""
+    if redis_url:
+        return RedisStore(Redis.from_url(redis_url))
+    from fakeredis import FakeAsyncRedis
+
+    log.warning(
+        "REDIS_URL is not set: using an in-process store. Queued messages and conversation state are "
+        "NOT durable and are lost when the gateway stops; set REDIS_URL in production."
+    )
+    return RedisStore(FakeAsyncRedis(), durable=False)
