@@ -46,9 +46,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     model = _model(settings)
     stack = Stack(settings)
-    print("starting Redis, the action server and Rasa (about 20 s) ...", file=sys.stderr)
-    stack.start(model)
-    print(f"ready: Rasa on {settings.rasa_url}, logs in {stack.log_dir}", file=sys.stderr)
+    print("starting Redis, the action server, Rasa and the gateway (about 20 s) ...", file=sys.stderr)
+    stack.start(model, gateway=True)
+    print(
+        f"ready: Rasa on {settings.rasa_url}, gateway on {settings.gateway_url}, logs in {stack.log_dir}",
+        file=sys.stderr,
+    )
     try:
         if args.no_chat:
             print("services running; press Ctrl-C to stop", file=sys.stderr)
@@ -88,6 +91,26 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         print(format_reports(await evaluate(examples, predict)))
 
     asyncio.run(run())
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the gateway (webhooks, health, dispatcher) until interrupted."""
+    import logging
+
+    import uvicorn
+
+    from bot.web import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port or settings.gateway_port,
+        log_level="warning",
+        access_log=False,
+        ws="wsproto",
+    )
     return 0
 
 
@@ -135,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="evaluate the model trained with this config instead of config.yml")
     p.add_argument("files", nargs="*", help="held-out NLU files named *_<language>.yml")
     p.set_defaults(handler=cmd_eval)
+
+    p = commands.add_parser("serve", help="run the gateway: platform webhooks, health, replies")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    p.add_argument("--port", type=int, help="port (default: from GATEWAY_URL, 8080)")
+    p.set_defaults(handler=cmd_serve)
 
     p = commands.add_parser("nlp-build", help="build the bilingual spaCy pipeline (build/spacy/fr_en)")
     p.set_defaults(handler=cmd_nlp_build)

@@ -56,6 +56,19 @@ class Settings:
     project_root: Path = PROJECT_ROOT
     models_dir: Path = field(default=PROJECT_ROOT / "models")
     var_dir: Path = field(default=PROJECT_ROOT / "var")
+    gateway_url: str = "http://127.0.0.1:8080"
+    public_url: str = ""
+    telegram_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    messenger_page_token: str = ""
+    messenger_app_secret: str = ""
+    messenger_verify_token: str = ""
+    messenger_api_url: str = "https://graph.facebook.com"
+    messenger_api_version: str = "v19.0"
+    gateway_workers: int = 8
+    delay_notice_seconds: float = 5.0
+    max_body_bytes: int = 1_000_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,12 +91,30 @@ class Settings:
             project_root=root,
             models_dir=Path(env("PASSERELLE_MODELS_DIR", str(root / "models"))),
             var_dir=Path(env("PASSERELLE_VAR_DIR", str(root / "var"))),
+            gateway_url=env("GATEWAY_URL", defaults.gateway_url).rstrip("/"),
+            public_url=env("PUBLIC_URL", "").rstrip("/"),
+            telegram_token=env("TELEGRAM_TOKEN", ""),
+            telegram_webhook_secret=env("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_api_url=env("TELEGRAM_API_URL", defaults.telegram_api_url),
+            messenger_page_token=env("MESSENGER_PAGE_TOKEN", ""),
+            messenger_app_secret=env("MESSENGER_APP_SECRET", ""),
+            messenger_verify_token=env("MESSENGER_VERIFY_TOKEN", ""),
+            messenger_api_url=env("MESSENGER_API_URL", defaults.messenger_api_url).rstrip("/"),
+            messenger_api_version=env("MESSENGER_API_VERSION", defaults.messenger_api_version),
+            gateway_workers=int(env("GATEWAY_WORKERS", str(defaults.gateway_workers))),
+            delay_notice_seconds=float(env("DELAY_NOTICE_SECONDS", str(defaults.delay_notice_seconds))),
+            max_body_bytes=int(env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
         )
 
     @property
     def rasa_port(self) -> int:
         """The port Rasa listens on, from ``rasa_url``."""
         return urlsplit(self.rasa_url).port or 5005
+
+    @property
+    def gateway_port(self) -> int:
+        """The port the gateway listens on, from ``gateway_url``."""
+        return urlsplit(self.gateway_url).port or 8080
 
     @property
     def action_server_port(self) -> int:

@@ -38,7 +38,9 @@ class Inbound:
         text: What the customer wrote, or a button's payload.
         language_hint: The channel's idea of the customer's language (e.g. Telegram ``language_code``).
         display_name: How the customer is called, for community managers.
-        message_id: The channel's id of the message, for deduplication.
+        message_id: The channel's id of the message, unique within the channel, for deduplication.
+        attachment: What the customer sent that the bot cannot read (``sticker``, ``photo``, ``voice``...).
+        callback_id: The platform's id of a button press, to acknowledge it.
 
     """
 
@@ -48,6 +50,15 @@ class Inbound:
     language_hint: str | None = None
     display_name: str | None = None
     message_id: str | None = None
+    attachment: str | None = None
+    callback_id: str | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        """The key under which a repeated delivery of this message is recognised."""
+        if not self.message_id:
+            raise ValueError(f"a {self.channel} message needs a message_id to be queued")
+        return f"{self.channel}:{self.message_id}"
 
     def rasa_metadata(self) -> dict[str, Any]:
         """The metadata sent to Rasa with the message (read by actions/slots.py)."""
@@ -103,3 +114,29 @@ def reply_from_rasa(payload: list[dict[str, Any]]) -> BotReply:
         if message.get("text") or message.get("image") or buttons:
             messages.append(Outbound(text=message.get("text"), buttons=buttons, image=message.get("image")))
     return BotReply(messages=tuple(messages), handoff=handoff, custom=tuple(custom))
+
+
+def replies_after_message(events: list[dict[str, Any]], message_id: str) -> BotReply | None:
+    """What the bot answered to the customer message ``message_id``, read from a Rasa tracker's events.
+
+    Returns None when the tracker has no such message (Rasa never processed it).
+    """
+    found = False
+    payload: list[dict[str, Any]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            if found:
+                break
+            found = (event.get("metadata") or {}).get("message_id") == message_id
+        elif found and kind == "bot":
+            data = event.get("data") or {}
+            payload.append(
+                {
+                    "text": event.get("text"),
+                    "buttons": data.get("buttons"),
+                    "image": data.get("image"),
+                    "custom": data.get("custom"),
+                }
+            )
+    return reply_from_rasa(payload) if found else None

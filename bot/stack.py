@@ -168,12 +168,33 @@ class Stack:
         )
         self._wait("rasa", f"{self.settings.rasa_url}/status?token={self.settings.rasa_token}", timeout=180)
 
-    def start(self, model: Path, actions_env: dict[str, str] | None = None) -> None:
-        """Start Redis, the action server and Rasa, in that order."""
+    def gateway_environment(self) -> dict[str, str]:
+        """The variables the gateway reads, pointing it at this stack."""
+        s = self.settings
+        return {
+            "REDIS_URL": self.redis_url,
+            "RASA_URL": s.rasa_url,
+            "RASA_TOKEN": s.rasa_token,
+            "GATEWAY_URL": s.gateway_url,
+        }
+
+    def start_gateway(self, extra_env: dict[str, str] | None = None) -> None:
+        """Start the gateway (``bot serve``) in front of this stack's Rasa and Redis."""
+        self._spawn(
+            "gateway",
+            [sys.executable, "-m", "bot", "serve", "--port", str(self.settings.gateway_port)],
+            env={**self.gateway_environment(), **(extra_env or {})},
+        )
+        self._wait("gateway", f"{self.settings.gateway_url}/healthz", timeout=60)
+
+    def start(self, model: Path, actions_env: dict[str, str] | None = None, gateway: bool = False) -> None:
+        """Start Redis, the action server, Rasa and optionally the gateway, in that order."""
         try:
             self.start_redis()
             self.start_actions(actions_env)
             self.start_rasa(model)
+            if gateway:
+                self.start_gateway()
         except BaseException:
             self.stop()
             raise

@@ -6,6 +6,7 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +15,9 @@ from bot.model import TrainingInputs, train
 from bot.rasa_client import RasaClient
 from bot.stack import Stack, StackError, free_port
 from tests.paths import ROOT
+
+if TYPE_CHECKING:
+    from tests.e2e.gateway_harness import Platforms
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +33,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rasa_url=f"http://127.0.0.1:{free_port()}",
         rasa_token=secrets.token_hex(16),
         action_server_url=f"http://127.0.0.1:{free_port()}/webhook",
+        gateway_url=f"http://127.0.0.1:{free_port()}",
         var_dir=tmp_path_factory.mktemp("var"),
     )
 
@@ -56,3 +61,25 @@ async def rasa(stack: Stack) -> AsyncIterator[RasaClient]:
     client = RasaClient(stack.settings.rasa_url, stack.settings.rasa_token)
     yield client
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def platforms() -> Iterator[Platforms]:
+    """Local fake Telegram Bot API and Graph API servers."""
+    from tests.e2e.gateway_harness import Platforms
+    from tests.fakes.graph_api import FakeGraph
+    from tests.fakes.server import serve_app
+    from tests.fakes.telegram_api import FakeTelegram
+
+    telegram, graph = FakeTelegram(), FakeGraph()
+    with serve_app(telegram.app()) as telegram_url, serve_app(graph.app()) as graph_url:
+        yield Platforms(telegram, telegram_url, graph, graph_url)
+
+
+@pytest.fixture(scope="session")
+def gateway(stack: Stack, platforms: Platforms) -> Iterator[str]:
+    """A gateway process in front of the test stack, talking to the fake platforms; yields its URL."""
+    process = platforms.new_gateway(stack, stack.log_dir)
+    process.start()
+    yield process.url
+    process.stop()

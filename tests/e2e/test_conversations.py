@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 
 from bot.conversation import BotReply, Inbound
 from bot.rasa_client import RasaClient
-from tests.paths import ROOT
+from tests.e2e.demo import ORDERS, take_cancellable_order
 
 pytestmark = pytest.mark.stack
-
-DEMO = json.loads((ROOT / "data" / "backoffice" / "demo.json").read_text(encoding="utf-8"))
-ORDERS = {o["id"]: o for o in DEMO["orders"]}
 
 
 class Customer:
@@ -33,10 +29,6 @@ class Customer:
 
     async def tracker(self) -> dict:
         return await self.rasa.tracker(self.id)
-
-
-def first_with_status(status: str, exclude: tuple[str, ...] = ()) -> dict:
-    return next(o for o in DEMO["orders"] if o["status"] == status and o["id"] not in exclude)
 
 
 async def test_french_greeting_then_order_status(rasa: RasaClient) -> None:
@@ -121,7 +113,7 @@ async def test_channel_hint_chooses_the_language_of_an_ambiguous_first_message(r
 
 
 async def test_cancellation_needs_confirmation(rasa: RasaClient) -> None:
-    order = first_with_status("processing", exclude=("77120",))
+    order = take_cancellable_order()
     customer = Customer(rasa)
     reply = await customer.says(f"je veux annuler ma commande {order['id']}")
     assert "Voulez-vous vraiment annuler" in reply.messages[-1].text

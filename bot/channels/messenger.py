@@ -1,0 +1,162 @@
+"""Facebook Messenger over the Graph API (httpx): webhook events -> ``Inbound``, ``Outbound`` -> Send API calls.
+
+Outcomes per event: text and quick replies are customer messages (a quick reply sends its payload); postbacks send
+their payload; attachments without text get a polite answer; delivery and read receipts, echoes of the page's
+own messages and anything else are ignored, never answered. Every entry and every event of a batch is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from typing import Any
+
+import httpx
+
+from bot.conversation import Inbound, Outbound
+from bot.dispatcher import DeliveryError
+
+log = logging.getLogger(__name__)
+CHANNEL = "messenger"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_TEXT = 2000
+MAX_QUICK_REPLIES = 13
+MAX_QUICK_REPLY_TITLE = 20
+
+
+def signature_matches(app_secret: str, body: bytes, header: str | None) -> bool:
+    """Check ``sha256=<hex HMAC-SHA256(app secret, raw body)>`` in constant time; no secret matches nothing."""
+    if not app_secret or not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256=").lower())
+
+
+def verification_challenge(params: dict[str, str], verify_token: str) -> str | None:
+    """The challenge to echo for Meta's subscription handshake, or None when the token is wrong."""
+    token = params.get("hub.verify_token", "")
+    if params.get("hub.mode") != "subscribe" or not verify_token:
+        return None
+    if not hmac.compare_digest(token.encode(), verify_token.encode()):
+        return None
+    return params.get("hub.challenge", "")
+
+
+def conversation_id(psid: str) -> str:
+    """The gateway's id of a Messenger conversation (one per page-scoped user id)."""
+    return f"{CHANNEL}:{psid}"
+
+
+def _event_to_inbound(event: dict[str, Any]) -> Inbound | None:
+    sender = event.get("sender") or {}
+    psid = sender.get("id")
+    if not isinstance(psid, str | int):
+        return None  # user_ref senders (chat plugin before login) cannot be answered through the Send API
+    base = {"conversation_id": conversation_id(str(psid)), "channel": CHANNEL}
+    message = event.get("message")
+    if isinstance(message, dict):
+        if message.get("is_echo") or not message.get("mid"):
+            return None
+        quick_reply = message.get("quick_reply") or {}
+        text = quick_reply.get("payload") or message.get("text") or ""
+        attachments = message.get("attachments") or []
+        kind = attachments[0].get("type", "file") if attachments and isinstance(attachments[0], dict) else None
+        return Inbound(
+            **base, text=str(text), message_id=str(message["mid"]), attachment=None if text else kind or "unknown"
+        )
+    postback = event.get("postback")
+    if isinstance(postback, dict):
+        message_id = postback.get("mid") or f"postback:{psid}:{event.get('timestamp')}"
+        return Inbound(
+            **base, text=str(postback.get("payload") or postback.get("title") or ""), message_id=str(message_id)
+        )
+    return None  # delivery, read, reaction, referral...
+
+
+def parse_webhook(data: Any) -> list[Inbound]:
+    """Every customer message in a (signed) webhook body.
+
+    Raises:
+        ValueError: when ``data`` is not a page webhook.
+
+    """
+    if not isinstance(data, dict) or data.get("object") != "page" or not isinstance(data.get("entry"), list):
+        raise ValueError("not a Messenger page webhook")
+    messages: list[Inbound] = []
+    for entry in data["entry"]:
+        if not isinstance(entry, dict):
+            raise ValueError("malformed Messenger webhook: entry is not an object")
+        for event in entry.get("messaging") or []:
+            if isinstance(event, dict) and (inbound := _event_to_inbound(event)) is not None:
+                messages.append(inbound)
+    return messages
+
+
+def send_payloads(
+    psid: str, message: Outbound, messaging_type: str = "RESPONSE", tag: str | None = None
+) -> list[dict[str, Any]]:
+    """The Send API bodies for one reply: text split at 2000 characters, buttons as quick replies, image."""
+    bodies: list[dict[str, Any]] = []
+    envelope: dict[str, Any] = {"recipient": {"id": psid}, "messaging_type": messaging_type}
+    if tag:
+        envelope["tag"] = tag
+    if message.text or message.buttons:
+        text = message.text or "…"
+        chunks = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)]
+        for i, chunk in enumerate(chunks):
+            body: dict[str, Any] = {"text": chunk}
+            if message.buttons and i == len(chunks) - 1:
+                body["quick_replies"] = [
+                    {"content_type": "text", "title": b.title[:MAX_QUICK_REPLY_TITLE], "payload": b.payload}
+                    for b in message.buttons[:MAX_QUICK_REPLIES]
+                ]
+            bodies.append({**envelope, "message": body})
+    if message.image:
+        bodies.append(
+            {
+                **envelope,
+                "message": {"attachment": {"type": "image", "payload": {"url": message.image, "is_reusable": True}}},
+            }
+        )
+    return bodies
+
+
+class MessengerSender:
+    """Delivers replies through the Send API."""
+
+    def __init__(
+        self, page_token: str, api_url: str, api_version: str = "v19.0", client: httpx.AsyncClient | None = None
+    ) -> None:
+        """Send as the page whose token is ``page_token``, to ``api_url`` (Graph API or a test double)."""
+        self._token = page_token
+        self._path = f"/{api_version}/me/messages"
+        self._client = client or httpx.AsyncClient(base_url=api_url, timeout=10.0)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    async def send(self, conversation_id: str, message: Outbound) -> None:
+        """Send a bot reply (``messaging_type`` RESPONSE: within 24 h of the customer's message)."""
+        psid = conversation_id.removeprefix(f"{CHANNEL}:")
+        for body in send_payloads(psid, message):
+            await self._post(body)
+
+    async def _post(self, body: dict[str, Any]) -> None:
+        try:
+            response = await self._client.post(self._path, params={"access_token": self._token}, json=body)
+        except httpx.HTTPError as error:
+            raise DeliveryError(f"Graph API unreachable: {type(error).__name__}") from error
+        if response.status_code < 400:
+            return
+        code = (
+            (response.json().get("error") or {}).get("code")
+            if response.headers.get("content-type", "").startswith("application/json")
+            else None
+        )
+        retryable = response.status_code == 429 or response.status_code >= 500 or code in (4, 613, 2, 1200)
+        raise DeliveryError(f"Graph API answered {response.status_code} (code {code})", permanent=not retryable)
+
+    async def acknowledge(self, message: Inbound) -> None:
+        """Messenger needs no acknowledgement of quick replies or postbacks."""

@@ -1,0 +1,281 @@
+"""Takes queued customer messages to Rasa, one conversation at a time, and delivers the replies.
+
+Every message is handled at least once and answered at most once: the store records when a message went to Rasa
+and how many replies reached the customer. A worker that takes over after a crash asks Rasa's tracker whether the
+message was already processed, and then delivers only the replies that were not sent yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from bot.conversation import BotReply, Handoff, Inbound, Outbound, replies_after_message
+from bot.language import detect_language, normalize_language
+from bot.rasa_client import RasaError
+from bot.store import Progress, QueuedMessage, Store
+
+log = logging.getLogger(__name__)
+
+UNSUPPORTED = {
+    "fr": "Merci ! Je ne lis que le texte : je ne vois pas les {what}. Pouvez-vous me l'écrire en quelques mots ?",
+    "en": "Thanks! I can only read text, so I can't see {what}. Could you tell me in a few words?",
+}
+ATTACHMENT_NAMES = {
+    "fr": {
+        "sticker": "stickers",
+        "photo": "photos",
+        "voice": "messages vocaux",
+        "audio": "fichiers audio",
+        "video": "vidéos",
+        "document": "documents",
+        "location": "positions",
+        "contact": "contacts",
+    },
+    "en": {
+        "sticker": "stickers",
+        "photo": "photos",
+        "voice": "voice messages",
+        "audio": "audio files",
+        "video": "videos",
+        "document": "documents",
+        "location": "locations",
+        "contact": "contacts",
+    },
+}
+DELAY_NOTICE = {
+    "fr": "Votre message est bien reçu. Nous rencontrons un petit retard : je vous réponds dès que possible.",
+    "en": "Your message is safely received. We're running a little late: I'll answer as soon as I can.",
+}
+
+
+class DeliveryError(Exception):
+    """A reply could not be delivered. ``permanent`` ones (blocked bot, bad request) are not retried."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        """Describe the failure."""
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    """A channel's outbound side."""
+
+    async def send(self, conversation_id: str, message: Outbound) -> None:
+        """Deliver one message to the customer; raise ``DeliveryError`` on failure."""
+
+    async def acknowledge(self, message: Inbound) -> None:
+        """Acknowledge a button press on platforms that need it (best effort)."""
+
+
+class RasaPort(Protocol):
+    """What the dispatcher needs from Rasa."""
+
+    async def send(self, message: Inbound) -> BotReply:
+        """Process a customer message and return the bot's reply."""
+
+    async def tracker(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's tracker."""
+
+
+HandoffHook = Callable[[Inbound, Handoff], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DispatcherConfig:
+    """Timings of the dispatcher.
+
+    Attributes:
+        lock_ttl: Seconds a conversation stays locked to a worker that died (live workers keep extending it).
+        retry_delays: Waits between attempts when Rasa or a platform fails; the last one repeats.
+        delay_notice_after: Seconds after which a waiting customer is told their message is safe.
+        sweep_interval: Seconds between scans for conversations whose wake-up was lost (crashed worker).
+        workers: Conversations handled at the same time by this process.
+
+    """
+
+    lock_ttl: float = 10.0
+    retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0)
+    delay_notice_after: float = 5.0
+    sweep_interval: float = 5.0
+    workers: int = 8
+
+
+def unsupported_reply(attachment: str, language: str) -> Outbound:
+    """The polite answer to a sticker, photo, voice note... in the customer's language."""
+    lang = normalize_language(language) or "fr"
+    what = ATTACHMENT_NAMES[lang].get(attachment, ATTACHMENT_NAMES[lang]["document"])
+    return Outbound(text=UNSUPPORTED[lang].format(what=what))
+
+
+class Dispatcher:
+    """Moves messages from the store to Rasa and replies to the channels."""
+
+    def __init__(
+        self,
+        store: Store,
+        rasa: RasaPort,
+        senders: Mapping[str, Sender],
+        config: DispatcherConfig | None = None,
+        on_handoff: HandoffHook | None = None,
+    ) -> None:
+        """Wire the dispatcher; ``senders`` maps a channel name to its outbound side."""
+        self.store = store
+        self.rasa = rasa
+        self.senders = dict(senders)
+        self.config = config or DispatcherConfig()
+        self.on_handoff = on_handoff
+        self.worker_id = uuid.uuid4().hex
+        self._attempts: dict[str, int] = {}
+        self._retries: set[asyncio.Task[None]] = set()
+        self.rasa_reachable = True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run the workers and the recovery sweep until ``stop`` is set."""
+        tasks = [asyncio.create_task(self._worker(stop)) for _ in range(self.config.workers)]
+        tasks.append(asyncio.create_task(self._sweeper(stop)))
+        try:
+            await stop.wait()
+        finally:
+            for task in [*tasks, *self._retries]:
+                task.cancel()
+            await asyncio.gather(*tasks, *self._retries, return_exceptions=True)
+
+    async def _worker(self, stop: asyncio.Event) -> None:
+        owner = f"{self.worker_id}:{uuid.uuid4().hex[:8]}"  # each worker holds locks in its own name
+        while not stop.is_set():
+            try:
+                conversation_id = await self.store.wait_ready(timeout=1.0)
+                if conversation_id is not None:
+                    await self.handle_conversation(conversation_id, owner)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a worker must survive anything, the message stays queued
+                log.exception("worker error")
+                await asyncio.sleep(0.5)
+
+    async def _sweeper(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                for conversation_id in await self.store.pending():
+                    await self.store.wake(conversation_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep error")
+            await asyncio.sleep(self.config.sweep_interval)
+
+    async def handle_conversation(self, conversation_id: str, owner: str) -> None:
+        """Handle the conversation's queued messages in order, while ``owner`` holds its lock."""
+        if not await self.store.lock(conversation_id, owner, self.config.lock_ttl):
+            return  # another worker has it
+        keepalive = asyncio.create_task(self._keep_lock(conversation_id, owner))
+        try:
+            while True:
+                queued = await self.store.head(conversation_id)
+                if queued is None:
+                    return
+                if not await self.handle_message(queued):
+                    self._retry_later(conversation_id)
+                    return
+                self._attempts.pop(conversation_id, None)
+                if not await self.store.complete(conversation_id, queued):
+                    return
+        finally:
+            keepalive.cancel()
+            await self.store.unlock(conversation_id, owner)
+
+    async def _keep_lock(self, conversation_id: str, owner: str) -> None:
+        """Extend the lock while the worker is alive, so it can be short: a dead worker's lock soon expires."""
+        while True:
+            await asyncio.sleep(self.config.lock_ttl / 3)
+            await self.store.lock(conversation_id, owner, self.config.lock_ttl)
+
+    def _retry_later(self, conversation_id: str) -> None:
+        attempt = self._attempts.get(conversation_id, 0)
+        self._attempts[conversation_id] = attempt + 1
+        delay = self.config.retry_delays[min(attempt, len(self.config.retry_delays) - 1)]
+
+        async def wake() -> None:
+            await asyncio.sleep(delay)
+            await self.store.wake(conversation_id)
+
+        task = asyncio.create_task(wake())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def _language(self, message: Inbound) -> str:
+        current = await self.store.get_language(message.conversation_id)
+        language = detect_language(message.text, current=current, hint=message.language_hint)
+        if language != current:
+            await self.store.set_language(message.conversation_id, language)
+        return language
+
+    async def handle_message(self, queued: QueuedMessage) -> bool:
+        """Handle one message; False when it must be tried again later."""
+        message = queued.message
+        sender = self.senders.get(message.channel)
+        if sender is None:
+            log.error("no sender for channel %s; dropping %s", message.channel, queued.key)
+            return True
+        progress = await self.store.progress(queued)
+        language = await self._language(message)
+        if message.attachment and not message.text:
+            return await self._deliver(queued, progress, [unsupported_reply(message.attachment, language)])
+        if message.callback_id and not progress.sent_to_rasa:
+            await sender.acknowledge(message)
+        try:
+            replies = await self._ask_rasa(queued, progress)
+        except RasaError as error:
+            self.rasa_reachable = False
+            log.warning("Rasa unavailable for %s: %s", queued.key, error)
+            await self._maybe_notify_delay(queued, sender, language)
+            return False
+        self.rasa_reachable = True
+        progress = await self.store.progress(queued)
+        return await self._deliver(queued, progress, list(replies.messages), replies.handoff)
+
+    async def _ask_rasa(self, queued: QueuedMessage, progress: Progress) -> BotReply:
+        if progress.sent_to_rasa:
+            tracker = await self.rasa.tracker(queued.message.conversation_id)
+            recovered = replies_after_message(tracker.get("events") or [], queued.message.message_id or "")
+            if recovered is not None:
+                log.info("recovered the replies to %s from Rasa's tracker", queued.key)
+                return recovered
+        await self.store.save_progress(queued, replace(progress, sent_to_rasa=True))
+        return await self.rasa.send(queued.message)
+
+    async def _deliver(
+        self, queued: QueuedMessage, progress: Progress, replies: list[Outbound], handoff: Handoff | None = None
+    ) -> bool:
+        sender = self.senders[queued.message.channel]
+        for index in range(progress.delivered, len(replies)):
+            try:
+                await sender.send(queued.message.conversation_id, replies[index])
+            except DeliveryError as error:
+                if not error.permanent:
+                    log.warning("delivery of %s failed, will retry: %s", queued.key, error)
+                    return False
+                log.error("reply %d to %s cannot be delivered: %s", index, queued.key, error)
+            progress = replace(progress, delivered=index + 1)
+            await self.store.save_progress(queued, progress)
+        if handoff is not None and self.on_handoff is not None:
+            await self.on_handoff(queued.message, handoff)
+        return True
+
+    async def _maybe_notify_delay(self, queued: QueuedMessage, sender: Sender, language: str) -> None:
+        progress = await self.store.progress(queued)
+        if progress.delay_notice_sent or time.time() - queued.enqueued_at < self.config.delay_notice_after:
+            return
+        lang = normalize_language(language) or "fr"
+        try:
+            await sender.send(queued.message.conversation_id, Outbound(text=DELAY_NOTICE[lang]))
+        except DeliveryError as error:
+            log.warning("delay notice to %s failed: %s", queued.key, error)
+            return
+        await self.store.save_progress(queued, replace(progress, delay_notice_sent=True))

@@ -1,0 +1,246 @@
+"""The gateway's ASGI app: platform webhooks, health, and the background dispatcher.
+
+A webhook is authenticated before its body is parsed, then its messages are durably queued and acknowledged at
+once; the dispatcher (bot/dispatcher.py) answers them in the background. A platform retry of an accepted message
+is acknowledged again and dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.channels import messenger, telegram
+from bot.config import Settings
+from bot.conversation import Inbound
+from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
+from bot.rasa_client import RasaClient
+from bot.store import RedisStore, open_store
+
+log = logging.getLogger(__name__)
+TELEGRAM_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+
+
+class BodyTooLarge(Exception):
+    """The request body is over the configured limit."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes without reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+@dataclass
+class Gateway:
+    """Everything the routes share."""
+
+    settings: Settings
+    store: RedisStore
+    rasa: RasaClient
+    senders: dict[str, Sender]
+    dispatcher: Dispatcher
+    telegram_bot: Any = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+    telegram_state: str = "off"
+
+    async def enqueue(self, messages: list[Inbound]) -> tuple[int, int]:
+        """Queue new messages; returns (queued, duplicates)."""
+        queued = 0
+        for message in messages:
+            if await self.store.enqueue(message):
+                queued += 1
+        return queued, len(messages) - queued
+
+
+def build_gateway(settings: Settings) -> Gateway:
+    """Wire the store, Rasa client, channel senders and dispatcher from the settings."""
+    store = open_store(settings.redis_url)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    senders: dict[str, Sender] = {}
+    bot = None
+    if settings.telegram_token:
+        bot = telegram.make_bot(settings.telegram_token, settings.telegram_api_url)
+        senders[telegram.CHANNEL] = telegram.TelegramSender(bot)
+    if settings.messenger_page_token:
+        senders[messenger.CHANNEL] = messenger.MessengerSender(
+            settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version
+        )
+    config = DispatcherConfig(workers=settings.gateway_workers, delay_notice_after=settings.delay_notice_seconds)
+    dispatcher = Dispatcher(store, rasa, senders, config)
+    return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot)
+
+
+async def _register_telegram_webhook(gateway: Gateway) -> None:
+    """Register the webhook with its secret, retrying while the Bot API is unreachable."""
+    url = f"{gateway.settings.public_url}/webhooks/telegram"
+    delay = 1.0
+    while True:
+        try:
+            await gateway.telegram_bot.set_webhook(
+                url, secret_token=gateway.settings.telegram_webhook_secret, allowed_updates=TELEGRAM_UPDATES
+            )
+            gateway.telegram_state = "webhook"
+            log.info("Telegram webhook registered")
+            return
+        except Exception as error:  # network or API error: keep trying in the background
+            gateway.telegram_state = "webhook-unregistered"
+            log.warning("Telegram webhook registration failed (%s); retrying in %.0f s", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60)
+
+
+async def _poll_telegram(gateway: Gateway) -> None:
+    """Polling mode (no public URL): fetch updates, queue them, then confirm them to Telegram."""
+    offset: int | None = None
+    with contextlib.suppress(Exception):
+        await gateway.telegram_bot.delete_webhook()
+    while True:
+        try:
+            updates = await gateway.telegram_bot.get_updates(
+                offset=offset, timeout=20, allowed_updates=TELEGRAM_UPDATES
+            )
+            gateway.telegram_state = "polling"
+            for update in updates:
+                data = update.to_dict()
+                try:
+                    parsed = telegram.parse_update(data)
+                except ValueError as error:
+                    log.warning("dropped an unreadable Telegram update: %s", error)
+                else:
+                    await gateway.enqueue(list(parsed.messages))
+                offset = update.update_id + 1
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            gateway.telegram_state = "polling-unreachable"
+            log.warning("Telegram polling failed: %s", error)
+            await asyncio.sleep(3)
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"body is not JSON: {error}") from error
+
+
+def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
+    """The gateway's ASGI application."""
+    gw = gateway or build_gateway(settings)
+
+    async def accept(messages: Callable[[], list[Inbound]], ok: Callable[[int, int], Response]) -> Response:
+        try:
+            parsed = messages()
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        try:
+            queued, duplicates = await gw.enqueue(parsed)
+        except Exception:  # storage down: make the platform retry later instead of losing the message
+            log.exception("could not queue a webhook")
+            return JSONResponse({"error": "temporarily unavailable"}, status_code=503)
+        return ok(queued, duplicates)
+
+    async def telegram_webhook(request: Request) -> Response:
+        if not settings.telegram_token:
+            return JSONResponse({"error": "Telegram is not configured"}, status_code=404)
+        if not telegram.secret_matches(settings.telegram_webhook_secret, request.headers.get(telegram.SECRET_HEADER)):
+            return JSONResponse({"error": "bad or missing secret token"}, status_code=401)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+
+        def messages() -> list[Inbound]:
+            parsed = telegram.parse_update(_json_body(body))
+            if parsed.note:
+                log.info("telegram: %s", parsed.note)
+            return list(parsed.messages)
+
+        return await accept(messages, lambda q, d: JSONResponse({"ok": True, "queued": q, "duplicates": d}))
+
+    async def messenger_verify(request: Request) -> Response:
+        challenge = messenger.verification_challenge(dict(request.query_params), settings.messenger_verify_token)
+        if challenge is None:
+            return PlainTextResponse("verification failed", status_code=403)
+        return PlainTextResponse(challenge)
+
+    async def messenger_webhook(request: Request) -> Response:
+        if not settings.messenger_page_token:
+            return JSONResponse({"error": "Messenger is not configured"}, status_code=404)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return JSONResponse({"error": "body too large"}, status_code=413)
+        if not messenger.signature_matches(
+            settings.messenger_app_secret, body, request.headers.get(messenger.SIGNATURE_HEADER)
+        ):
+            return JSONResponse({"error": "bad or missing signature"}, status_code=403)
+        return await accept(
+            lambda: messenger.parse_webhook(_json_body(body)), lambda q, d: PlainTextResponse("EVENT_RECEIVED")
+        )
+
+    async def healthz(request: Request) -> Response:
+        store_ok = await gw.store.ping()
+        checks: dict[str, Any] = {
+            "store": "ok" if store_ok else "unreachable",
+            "store_durable": gw.store.durable,
+            "rasa": "ok" if gw.dispatcher.rasa_reachable else "unreachable",
+            "telegram": gw.telegram_state,
+            "messenger": "configured" if settings.messenger_page_token else "off",
+        }
+        degraded = (
+            not store_ok
+            or not gw.dispatcher.rasa_reachable
+            or gw.telegram_state.endswith(("unregistered", "unreachable"))
+        )
+        return JSONResponse(
+            {"status": "degraded" if degraded else "ok", "checks": checks}, status_code=200 if store_ok else 503
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks: list[Awaitable[None]] = [gw.dispatcher.run(stop)]
+        if gw.telegram_bot is not None:
+            if settings.public_url:
+                gw.telegram_state = "webhook-unregistered"
+                tasks.append(_register_telegram_webhook(gw))
+            else:
+                tasks.append(_poll_telegram(gw))
+        gw.background = [asyncio.create_task(t) for t in tasks]  # type: ignore[arg-type]
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in gw.background[1:]:
+                task.cancel()
+            await asyncio.gather(*gw.background, return_exceptions=True)
+            await gw.rasa.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
+            Route("/webhooks/messenger", messenger_verify, methods=["GET"]),
+            Route("/webhooks/messenger", messenger_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,164 @@
+"""Fake platform APIs and a gateway process in front of the real test stack."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.stack import Stack, free_port
+from tests.fakes.graph_api import PAGE_TOKEN, FakeGraph
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.paths import ROOT
+
+TELEGRAM_SECRET = "test-webhook-secret_42"
+APP_SECRET = "test_app_secret"
+VERIFY_TOKEN = "verify-me"
+
+
+@dataclass
+class GatewayProcess:
+    """One ``bot serve`` process, killable."""
+
+    url: str
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "serve", "--port", self.url.rsplit(":", 1)[1]],
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gateway exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503):
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("gateway did not start")
+
+    def kill(self) -> None:
+        """kill -9: no chance to clean up."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class Platforms:
+    """The fake platform APIs and how to reach them."""
+
+    telegram: FakeTelegram
+    telegram_url: str
+    graph: FakeGraph
+    graph_url: str
+    update_ids: Any = field(default=None)
+
+    def gateway_env(self, stack: Stack, rasa_url: str | None = None, redis_db: int = 0) -> dict[str, str]:
+        return {
+            "REDIS_URL": stack.redis_url.rsplit("/", 1)[0] + f"/{redis_db}",
+            "RASA_URL": rasa_url or stack.settings.rasa_url,
+            "RASA_TOKEN": stack.settings.rasa_token,
+            "TELEGRAM_TOKEN": TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+            "TELEGRAM_API_URL": f"{self.telegram_url}/bot",
+            "MESSENGER_PAGE_TOKEN": PAGE_TOKEN,
+            "MESSENGER_APP_SECRET": APP_SECRET,
+            "MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
+            "MESSENGER_API_URL": self.graph_url,
+            "DELAY_NOTICE_SECONDS": "1",
+        }
+
+    def new_gateway(
+        self, stack: Stack, log_dir: Path, rasa_url: str | None = None, redis_db: int = 0
+    ) -> GatewayProcess:
+        """A gateway process; a ``redis_db`` of its own keeps other gateways from sharing its queue."""
+        url = f"http://127.0.0.1:{free_port()}"
+        env = {**self.gateway_env(stack, rasa_url, redis_db), "GATEWAY_URL": url, "PUBLIC_URL": url}
+        return GatewayProcess(url, env, log_dir / f"gateway-{url.rsplit(':', 1)[1]}.log")
+
+
+_update_id = iter(range(700_000_000, 800_000_000))
+
+
+def telegram_update(chat_id: int, text: str | None = None, language: str = "fr", **extra: Any) -> dict[str, Any]:
+    """A private-chat text update as Telegram sends it."""
+    user = {"id": chat_id, "is_bot": False, "first_name": "Client", "language_code": language}
+    message: dict[str, Any] = {
+        "message_id": next(_update_id) % 100000,
+        "from": user,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "first_name": "Client", "type": "private"},
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+    return {"update_id": next(_update_id), "message": message}
+
+
+def telegram_button(chat_id: int, data: str, language: str = "en") -> dict[str, Any]:
+    user = {"id": chat_id, "is_bot": False, "first_name": "Client", "language_code": language}
+    return {
+        "update_id": next(_update_id),
+        "callback_query": {
+            "id": f"cb{next(_update_id)}",
+            "from": user,
+            "chat_instance": "1",
+            "data": data,
+            "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}},
+        },
+    }
+
+
+def post_telegram(gateway_url: str, update: dict[str, Any], secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return httpx.post(f"{gateway_url}/webhooks/telegram", json=update, headers=headers, timeout=10)
+
+
+_mid = iter(range(1, 10**9))
+
+
+def messenger_body(psid: str, text: str) -> bytes:
+    event = {
+        "sender": {"id": psid},
+        "recipient": {"id": "PAGE"},
+        "timestamp": int(time.time() * 1000),
+        "message": {"mid": f"m_test_{next(_mid)}", "text": text},
+    }
+    return json.dumps(
+        {"object": "page", "entry": [{"id": "PAGE", "time": 1, "messaging": [event]}]}, ensure_ascii=False
+    ).encode()
+
+
+def sign(body: bytes, secret: str = APP_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_messenger(gateway_url: str, body: bytes, signature: str | None) -> httpx.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return httpx.post(f"{gateway_url}/webhooks/messenger", content=body, headers=headers, timeout=10)

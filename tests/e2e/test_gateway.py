@@ -1,0 +1,190 @@
+"""Customers on Telegram and Messenger, through the gateway, to the real Rasa, actions and Redis."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from bot.stack import Stack
+from tests.e2e.demo import take_cancellable_order
+from tests.e2e.gateway_harness import (
+    VERIFY_TOKEN,
+    Platforms,
+    messenger_body,
+    post_messenger,
+    post_telegram,
+    sign,
+    telegram_button,
+    telegram_update,
+)
+
+pytestmark = pytest.mark.stack
+
+_chat = iter(range(910_000, 999_999))
+
+
+def new_chat() -> int:
+    return next(_chat)
+
+
+def test_french_conversation_on_telegram(gateway: str, platforms: Platforms) -> None:
+    chat = new_chat()
+    assert post_telegram(gateway, telegram_update(chat, "Bonjour")).status_code == 200
+    assert "Bonjour" in platforms.telegram.wait_for(chat, 1)[0]
+    post_telegram(gateway, telegram_update(chat, "où en est ma commande CMD-48213 ?"))
+    assert "expédiée" in platforms.telegram.wait_for(chat, 2)[1]
+
+
+def test_english_conversation_with_buttons_on_telegram(gateway: str, platforms: Platforms) -> None:
+    order = take_cancellable_order()
+    chat = new_chat()
+    post_telegram(gateway, telegram_update(chat, f"I'd like to cancel order {order['id']}", language="en"))
+    platforms.telegram.wait_for(chat, 1)
+    question = platforms.telegram.sent(chat)[0]
+    assert "Do you really want to cancel" in question["text"]
+    buttons = [b["callback_data"] for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["/affirm", "/deny"]
+    press = telegram_button(chat, "/affirm")
+    post_telegram(gateway, press)
+    assert "is cancelled" in platforms.telegram.wait_for(chat, 2)[1]
+    acknowledged = [p for m, p in platforms.telegram.calls if m == "answerCallbackQuery"]
+    assert {"callback_query_id": press["callback_query"]["id"]}.items() <= acknowledged[-1].items()
+
+
+def test_a_sticker_gets_a_polite_answer_in_the_customers_language(gateway: str, platforms: Platforms) -> None:
+    chat = new_chat()
+    post_telegram(gateway, telegram_update(chat, None, language="fr", sticker={"file_id": "x", "emoji": "👍"}))
+    assert "stickers" in platforms.telegram.wait_for(chat, 1)[0] and "texte" in platforms.telegram.texts(chat)[0]
+
+
+def test_a_repeated_delivery_gets_one_answer(gateway: str, platforms: Platforms) -> None:
+    chat = new_chat()
+    update = telegram_update(chat, "merci beaucoup")
+    first, second = post_telegram(gateway, update), post_telegram(gateway, update)
+    assert first.json()["queued"] == 1 and second.json() == {"ok": True, "queued": 0, "duplicates": 1}
+    platforms.telegram.wait_for(chat, 1)
+    time.sleep(1.5)
+    assert len(platforms.telegram.texts(chat)) == 1
+
+
+def test_messages_are_answered_in_order(gateway: str, platforms: Platforms) -> None:
+    chat = new_chat()
+    for text in ("bonjour", "merci", "au revoir"):
+        assert post_telegram(gateway, telegram_update(chat, text)).status_code == 200
+    texts = platforms.telegram.wait_for(chat, 3)
+    assert "Bonjour" in texts[0] and "Avec plaisir" in texts[1] and "à bientôt" in texts[2]
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
+def test_telegram_requests_without_the_secret_are_refused(
+    gateway: str, platforms: Platforms, secret: str | None
+) -> None:
+    chat = new_chat()
+    response = post_telegram(gateway, telegram_update(chat, "bonjour"), secret=secret)
+    assert response.status_code == 401
+    time.sleep(1)
+    assert platforms.telegram.texts(chat) == []
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"update_id": "x"}', "é".encode("latin-1")])
+def test_malformed_telegram_bodies_get_a_400(gateway: str, body: bytes) -> None:
+    from tests.e2e.gateway_harness import TELEGRAM_SECRET
+
+    response = httpx.post(
+        f"{gateway}/webhooks/telegram", content=body, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+    )
+    assert response.status_code == 400
+
+
+def test_an_oversized_body_is_refused(gateway: str) -> None:
+    from tests.e2e.gateway_harness import TELEGRAM_SECRET
+
+    response = httpx.post(
+        f"{gateway}/webhooks/telegram",
+        content=b"x" * 2_000_000,
+        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("psid", "text", "expected"),
+    [
+        ("PSID_FR_1", "Bonjour, où en est ma commande 48213 ?", "expédiée"),
+        ("PSID_EN_1", "Hi, where is my order 48213?", "shipped on"),
+    ],
+)
+def test_conversations_on_messenger(gateway: str, platforms: Platforms, psid: str, text: str, expected: str) -> None:
+    body = messenger_body(psid, text)
+    response = post_messenger(gateway, body, sign(body))
+    assert response.status_code == 200 and response.text == "EVENT_RECEIVED"
+    assert expected in platforms.graph.wait_for(psid, 1)[0]
+    assert platforms.graph.bodies[-1]["messaging_type"] == "RESPONSE"
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "sha1=abc"])
+def test_unsigned_or_forged_messenger_requests_are_refused(
+    gateway: str, platforms: Platforms, signature: str | None
+) -> None:
+    body = messenger_body("PSID_FORGED", "bonjour")
+    assert post_messenger(gateway, body, signature).status_code == 403
+    time.sleep(1)
+    assert platforms.graph.texts("PSID_FORGED") == []
+
+
+def test_messenger_verification_handshake(gateway: str) -> None:
+    params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "31337"}
+    assert httpx.get(f"{gateway}/webhooks/messenger", params=params).text == "31337"
+    params["hub.verify_token"] = "nope"
+    assert httpx.get(f"{gateway}/webhooks/messenger", params=params).status_code == 403
+
+
+def test_health_reports_each_part(gateway: str) -> None:
+    health = httpx.get(f"{gateway}/healthz").json()
+    assert health["checks"]["store"] == "ok" and health["checks"]["store_durable"] is True
+    assert health["checks"]["telegram"] == "webhook" and health["checks"]["messenger"] == "configured"
+
+
+def test_a_killed_gateway_loses_nothing_and_doubles_nothing(stack: Stack, platforms: Platforms) -> None:
+    gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=2)  # alone on its queue
+    gateway.start()
+    chats = [new_chat() for _ in range(30)]
+    try:
+        for chat in chats:
+            assert post_telegram(gateway.url, telegram_update(chat, "bonjour")).status_code == 200
+        gateway.kill()  # kill -9 while most messages are still queued or half handled
+        answered_before = sum(bool(platforms.telegram.texts(c)) for c in chats)
+        gateway.start()
+        for chat in chats:
+            platforms.telegram.wait_for(chat, 1, timeout=60)
+        time.sleep(2)
+        assert all(len(platforms.telegram.texts(c)) == 1 for c in chats), [platforms.telegram.texts(c) for c in chats]
+        assert answered_before < len(chats), "the kill came too late to test anything"
+    finally:
+        gateway.stop()
+
+
+def test_messages_wait_while_rasa_is_down_and_the_customer_is_told(stack: Stack, platforms: Platforms) -> None:
+    from bot.stack import free_port
+
+    down = platforms.new_gateway(stack, stack.log_dir, rasa_url=f"http://127.0.0.1:{free_port()}", redis_db=3)
+    down.start()
+    chat = new_chat()
+    try:
+        post_telegram(down.url, telegram_update(chat, "où en est ma commande 48213 ?"))
+        notice = platforms.telegram.wait_for(chat, 1, timeout=20)[0]
+        assert "retard" in notice and "bien reçu" in notice
+        assert httpx.get(f"{down.url}/healthz").json()["checks"]["rasa"] == "unreachable"
+    finally:
+        down.kill()
+    back = platforms.new_gateway(stack, stack.log_dir, redis_db=3)  # the same queue, with Rasa reachable again
+    back.start()
+    try:
+        texts = platforms.telegram.wait_for(chat, 2, timeout=30)
+        assert "expédiée" in texts[1]
+        time.sleep(1)
+        assert len(platforms.telegram.texts(chat)) == 2
+    finally:
+        back.stop()
