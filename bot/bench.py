@@ -1,19 +1,25 @@
 """``bot bench``: measures the core on this machine and writes bench-results.json.
 
 Figures: training time of the demo model, ``POST /model/parse`` latency, REST round-trip latency (NLU, policies,
-actions and Redis), and held-out intent macro-F1 per language. One client at a time, on loopback.
+actions and Redis), held-out intent macro-F1 per language, and the gateway's webhook acknowledgement latency
+(sequential and 20 in flight). On loopback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
 
 from bot.config import Settings
 from bot.conversation import Inbound
@@ -21,6 +27,28 @@ from bot.learn.evaluate import evaluate, load_examples
 from bot.model import TrainingInputs, train
 from bot.rasa_client import RasaClient
 from bot.stack import Stack, free_port
+
+
+@contextlib.contextmanager
+def _serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port from a thread."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -65,6 +93,68 @@ async def measure(client: RasaClient, heldout: list[Path]) -> dict[str, Any]:
     }
 
 
+_SECRET = "bench-secret"
+_TOKEN = "1:bench"
+
+
+def _telegram_sink() -> Any:
+    """A Bot API stand-in that accepts every call, so the gateway's replies have somewhere to go."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def method(request: Request) -> JSONResponse:
+        form = dict(parse_qsl((await request.body()).decode()))
+        result: Any = True
+        if request.path_params["method"] == "sendMessage":
+            result = {"message_id": 1, "date": 0, "chat": {"id": int(form.get("chat_id", 0)), "type": "private"}}
+        return JSONResponse({"ok": True, "result": result})
+
+    return Starlette(routes=[Route("/bot{token}/{method}", method, methods=["POST"])])
+
+
+async def measure_acks(gateway_url: str, count: int = 500, concurrency: int = 20) -> dict[str, Any]:
+    """Webhook acknowledgement latency, sequential and with ``concurrency`` requests in flight."""
+
+    def update(i: int) -> dict[str, Any]:
+        chat = 5_000_000 + i % 200
+        return {
+            "update_id": 900_000_000 + i,
+            "message": {
+                "message_id": i,
+                "date": 0,
+                "text": "bonjour",
+                "chat": {"id": chat, "type": "private"},
+                "from": {"id": chat, "is_bot": False, "first_name": "Bench", "language_code": "fr"},
+            },
+        }
+
+    headers = {"X-Telegram-Bot-Api-Secret-Token": _SECRET}
+    async with httpx.AsyncClient(base_url=gateway_url, headers=headers) as http:
+
+        async def post(i: int) -> None:
+            response = await http.post("/webhooks/telegram", json=update(i))
+            response.raise_for_status()
+
+        sequential = await _timed(count, post)
+        parallel: list[float] = []
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def timed_post(i: int) -> None:
+            async with semaphore:
+                started = time.perf_counter()
+                await post(i)
+                parallel.append((time.perf_counter() - started) * 1000)
+
+        await asyncio.gather(*(timed_post(count + i) for i in range(count)))
+    return {
+        "ack_p50_ms": round(statistics.median(sequential), 2),
+        "ack_p99_ms": round(percentile(sequential, 99), 2),
+        f"ack_p99_ms_at_{concurrency}_concurrent": round(percentile(parallel, 99), 2),
+    }
+
+
 def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_training: bool = True) -> dict[str, Any]:
     """Train (timed, in a scratch folder), start the stack, measure, and write ``output``."""
     inputs = TrainingInputs.of_project(settings.project_root)
@@ -79,6 +169,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
         rasa_url=f"http://127.0.0.1:{free_port()}",
         rasa_token=secrets.token_hex(16),
         action_server_url=f"http://127.0.0.1:{free_port()}/webhook",
+        gateway_url=f"http://127.0.0.1:{free_port()}",
         redis_url=settings.redis_url,
         project_root=settings.project_root,
         models_dir=settings.models_dir,
@@ -87,15 +178,26 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
     stack = Stack(bench_settings)
     stack.start(model)
     try:
+        with _serve_in_thread(_telegram_sink()) as sink_url:
+            stack.start_gateway(
+                {
+                    "TELEGRAM_TOKEN": _TOKEN,
+                    "TELEGRAM_WEBHOOK_SECRET": _SECRET,
+                    "TELEGRAM_API_URL": f"{sink_url}/bot",
+                    "PUBLIC_URL": bench_settings.gateway_url,
+                }
+            )
 
-        async def session() -> dict[str, Any]:
-            client = RasaClient(bench_settings.rasa_url, bench_settings.rasa_token)
-            try:
-                return await measure(client, heldout)
-            finally:
-                await client.aclose()
+            async def session() -> dict[str, Any]:
+                client = RasaClient(bench_settings.rasa_url, bench_settings.rasa_token)
+                try:
+                    figures = await measure(client, heldout)
+                    figures.update(await measure_acks(bench_settings.gateway_url))
+                    return figures
+                finally:
+                    await client.aclose()
 
-        results.update(asyncio.run(session()))
+            results.update(asyncio.run(session()))
     finally:
         stack.stop()
     previous = json.loads(output.read_text()) if output.exists() else {}

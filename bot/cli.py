@@ -110,6 +110,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
         ws="wsproto",
+        timeout_graceful_shutdown=5,
     )
     return 0
 

@@ -13,14 +13,16 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
-from bot.channels import messenger, telegram
+from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
 from bot.conversation import Inbound
 from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
@@ -29,6 +31,7 @@ from bot.store import RedisStore, open_store
 
 log = logging.getLogger(__name__)
 TELEGRAM_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 class BodyTooLarge(Exception):
@@ -74,7 +77,7 @@ def build_gateway(settings: Settings) -> Gateway:
     """Wire the store, Rasa client, channel senders and dispatcher from the settings."""
     store = open_store(settings.redis_url)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-    senders: dict[str, Sender] = {}
+    senders: dict[str, Sender] = {webchat.CHANNEL: webchat.WebchatSender(store.redis)}
     bot = None
     if settings.telegram_token:
         bot = telegram.make_bot(settings.telegram_token, settings.telegram_api_url)
@@ -215,6 +218,15 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             {"status": "degraded" if degraded else "ok", "checks": checks}, status_code=200 if store_ok else 503
         )
 
+    async def chat_page(request: Request) -> Response:
+        return FileResponse(STATIC / "chat.html", media_type="text/html")
+
+    async def chat_widget(request: Request) -> Response:
+        return FileResponse(STATIC / "widget.js", media_type="text/javascript")
+
+    async def chat_socket(websocket: WebSocket) -> None:
+        await webchat.serve_socket(websocket, gw.store)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -241,6 +253,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             Route("/webhooks/messenger", messenger_verify, methods=["GET"]),
             Route("/webhooks/messenger", messenger_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/chat", chat_page, methods=["GET"]),
+            Route("/chat/widget.js", chat_widget, methods=["GET"]),
+            WebSocketRoute("/chat/ws", chat_socket),
         ],
         lifespan=lifespan,
     )

@@ -64,7 +64,11 @@ class GatewayProcess:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError(f"the gateway did not stop on SIGTERM; see {self.log}") from None
 
 
 @dataclass

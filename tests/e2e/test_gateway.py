@@ -188,3 +188,48 @@ def test_messages_wait_while_rasa_is_down_and_the_customer_is_told(stack: Stack,
         assert len(platforms.telegram.texts(chat)) == 2
     finally:
         back.stop()
+
+
+def test_polling_mode_without_a_public_url(stack: Stack, platforms: Platforms) -> None:
+    gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=4)
+    gateway.env["PUBLIC_URL"] = ""
+    gateway.start()
+    chat = new_chat()
+    try:
+        platforms.telegram.updates.append(telegram_update(chat, "hello", language="en"))
+        assert "Hello" in platforms.telegram.wait_for(chat, 1)[0]
+        assert any(m == "deleteWebhook" for m, _ in platforms.telegram.calls)
+        assert httpx.get(f"{gateway.url}/healthz").json()["checks"]["telegram"] == "polling"
+        time.sleep(1.5)  # the update was confirmed (offset moved on): it is not answered again
+        assert len(platforms.telegram.texts(chat)) == 1
+    finally:
+        platforms.telegram.updates.clear()
+        gateway.stop()
+
+
+def test_telegram_429_then_success_delivers_once(gateway: str, platforms: Platforms) -> None:
+    chat = new_chat()
+    platforms.telegram.fail_next.extend([429, 500])
+    post_telegram(gateway, telegram_update(chat, "bonjour"))
+    texts = platforms.telegram.wait_for(chat, 1, timeout=40)
+    time.sleep(1.5)
+    assert len(platforms.telegram.texts(chat)) == 1 and "Bonjour" in texts[0]
+
+
+def test_order_holds_per_conversation_under_concurrent_deliveries(gateway: str, platforms: Platforms) -> None:
+    import concurrent.futures
+
+    chats = [new_chat() for _ in range(8)]
+    script = ("bonjour", "merci", "au revoir")
+
+    def customer(chat: int) -> None:
+        for text in script:  # Telegram sends one chat's updates one after the other
+            assert post_telegram(gateway, telegram_update(chat, text)).status_code == 200
+
+    with concurrent.futures.ThreadPoolExecutor(len(chats)) as pool:
+        list(pool.map(customer, chats))
+    for chat in chats:
+        texts = platforms.telegram.wait_for(chat, 3, timeout=60)
+        assert "Bonjour" in texts[0] and "Avec plaisir" in texts[1] and "à bientôt" in texts[2]
+    time.sleep(1)
+    assert all(len(platforms.telegram.texts(c)) == 3 for c in chats)

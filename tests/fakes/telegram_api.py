@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -23,6 +24,7 @@ class FakeTelegram:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail_next: list[int] = []
+        self.updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
 
@@ -83,7 +85,12 @@ class FakeTelegram:
             elif name == "getMe":
                 result = {"id": 999, "is_bot": True, "first_name": "AtelierMistralBot", "username": "mistral_bot"}
             elif name == "getUpdates":
-                result = []
+                offset = int(params.get("offset") or 0)
+                for _ in range(20):  # long polling, briefly: answer as soon as there is something
+                    result = [u for u in self.updates if u["update_id"] >= offset]
+                    if result:
+                        break
+                    await asyncio.sleep(0.05)
             else:
                 return JSONResponse({"ok": False, "error_code": 404, "description": f"fake: no {name}"}, 404)
             return JSONResponse({"ok": True, "result": result})

@@ -1,0 +1,143 @@
+"""The website chat: a widget served by the gateway, talking to it over a WebSocket.
+
+The browser keeps a session id in localStorage, so a reload or a dropped connection resumes the conversation.
+Customer messages go through the same durable queue as the other channels. Replies are appended to the session's
+outbox in Redis and announced on a pub/sub channel, so whichever gateway process holds the customer's socket
+delivers them, and replies written while the customer was offline arrive when they come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from dataclasses import asdict
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bot.conversation import Inbound, Outbound
+from bot.store import PREFIX, RedisStore
+
+log = logging.getLogger(__name__)
+CHANNEL = "web"
+MAX_TEXT = 2000
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+OUTBOX_TTL = 7 * 24 * 3600
+
+
+def conversation_id(session: str) -> str:
+    """The gateway's id of a web chat session."""
+    return f"{CHANNEL}:{session}"
+
+
+def valid_session(session: str | None) -> bool:
+    """Session ids are random tokens made by the widget: 8-64 URL-safe characters."""
+    return bool(session) and _SESSION.match(session or "") is not None
+
+
+def parse_client_message(raw: str, session: str, language_hint: str | None) -> Inbound:
+    """Translate a frame from the widget, ``{"id": ..., "text": ...}``, into a customer message.
+
+    Raises:
+        ValueError: when the frame is not such an object or the text is too long.
+
+    """
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ValueError("frame is not JSON") from error
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str) or not isinstance(data.get("id"), str):
+        raise ValueError("frame needs a string id and text")
+    text = data["text"].strip()
+    if not text or len(text) > MAX_TEXT or not _SESSION.match(data["id"]):
+        raise ValueError("empty or too long message, or bad id")
+    return Inbound(
+        conversation_id=conversation_id(session),
+        channel=CHANNEL,
+        text=text,
+        language_hint=language_hint,
+        message_id=f"{session}:{data['id']}",
+    )
+
+
+def _outbox(session: str) -> str:
+    return f"{PREFIX}web:outbox:{session}"
+
+
+def _topic(session: str) -> str:
+    return f"{PREFIX}web:notify:{session}"
+
+
+class WebchatSender:
+    """Puts replies in the session's outbox and wakes whoever holds the socket."""
+
+    def __init__(self, redis: Redis) -> None:
+        """Use the gateway's Redis."""
+        self.redis = redis
+
+    async def send(self, conversation_id: str, message: Outbound) -> None:
+        """Append the reply to the outbox and announce it."""
+        session = conversation_id.removeprefix(f"{CHANNEL}:")
+        frame = json.dumps({"type": "bot", **asdict(message)}, ensure_ascii=False)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(_outbox(session), frame)
+            pipe.expire(_outbox(session), OUTBOX_TTL)
+            pipe.publish(_topic(session), "1")
+            await pipe.execute()
+
+    async def acknowledge(self, message: Inbound) -> None:
+        """Nothing to acknowledge on the web."""
+
+
+async def _drain(redis: Redis, session: str, websocket: WebSocket) -> None:
+    """Send every reply waiting in the outbox, removing each only once it went out."""
+    while True:
+        frame = await redis.lindex(_outbox(session), 0)
+        if frame is None:
+            return
+        await websocket.send_text(frame.decode() if isinstance(frame, bytes) else frame)
+        await redis.lpop(_outbox(session))
+
+
+async def serve_socket(websocket: WebSocket, store: RedisStore) -> None:
+    """Run one browser connection: queue what the customer types, push what the bot answers."""
+    session = websocket.query_params.get("session")
+    if not valid_session(session):
+        await websocket.close(code=4400)
+        return
+    assert session is not None
+    language_hint = websocket.query_params.get("lang")
+    await websocket.accept()
+    pubsub = store.redis.pubsub()
+    await pubsub.subscribe(_topic(session))
+
+    async def push() -> None:
+        await _drain(store.redis, session, websocket)
+        while True:
+            message: Any = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is not None:
+                await _drain(store.redis, session, websocket)
+
+    pusher = asyncio.create_task(push())
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                inbound = parse_client_message(raw, session, language_hint)
+            except ValueError as error:
+                await websocket.send_text(json.dumps({"type": "error", "error": str(error)}))
+                continue
+            queued = await store.enqueue(inbound)
+            await websocket.send_text(json.dumps({"type": "ack", "id": inbound.message_id, "new": queued}))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        pusher.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await pusher
+        await pubsub.unsubscribe(_topic(session))
+        await pubsub.reset()
