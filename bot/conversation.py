@@ -64,6 +64,7 @@ class Inbound:
         """The metadata sent to Rasa with the message (read by actions/slots.py)."""
         return {
             "channel": self.channel,
+            "user_id": self.conversation_id.split(":", 1)[-1],
             "language_hint": self.language_hint,
             "display_name": self.display_name,
             "message_id": self.message_id,

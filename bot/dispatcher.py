@@ -30,6 +30,8 @@ ATTACHMENT_NAMES = {
     "fr": {
         "sticker": "stickers",
         "photo": "photos",
+        "image": "images",
+        "file": "fichiers",
         "voice": "messages vocaux",
         "audio": "fichiers audio",
         "video": "vidéos",
@@ -40,6 +42,8 @@ ATTACHMENT_NAMES = {
     "en": {
         "sticker": "stickers",
         "photo": "photos",
+        "image": "images",
+        "file": "files",
         "voice": "voice messages",
         "audio": "audio files",
         "video": "videos",

@@ -50,6 +50,7 @@ def test_metadata_sent_to_rasa_carries_the_language_hint() -> None:
     message = Inbound("telegram:1", "telegram", "hi", language_hint="en-GB", display_name="Ann", message_id="7")
     assert message.rasa_metadata() == {
         "channel": "telegram",
+        "user_id": "1",
         "language_hint": "en-GB",
         "display_name": "Ann",
         "message_id": "7",

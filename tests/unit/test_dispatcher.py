@@ -157,3 +157,11 @@ async def test_a_locked_conversation_is_left_to_its_worker() -> None:
     assert await store.lock("test:1", "other-worker", 10)
     await dispatcher.handle_conversation("test:1", "w1")
     assert channel.sent == []
+
+
+async def test_a_messenger_image_is_named_in_the_polite_answer() -> None:
+    rasa, channel = ScriptedRasa(["unused"]), RecordingChannel()
+    dispatcher, store = await make(rasa, channel)
+    await store.enqueue(message("", attachment="image", language_hint="fr"))
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert "images" in channel.sent[0]
