@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -77,18 +79,54 @@ def fetch_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | N
     return order
 
 
-class ValidateOrderStatusForm(FormValidationAction):
-    """Checks the order id asked for by ``order_status_form``."""
+class OrderFormValidation(FormValidationAction, ABC):
+    """Validation shared by the forms that start from an order id (status, cancellation, return).
 
-    def name(self) -> str:
-        """Action name."""
-        return "validate_order_status_form"
+    The order id must name an existing order; the form asks its other questions only when
+    ``continues_after`` says the order allows it, so nobody confirms the cancellation of a shipped order.
+    """
+
+    @abstractmethod
+    def continues_after(self, order: Order, today: date) -> bool:
+        """Whether the form asks more than the order id for this order."""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Only the order id, unless the order allows the rest of the form."""
+        order_id = normalize_order_id(tracker.get_slot("order_id"))
+        if order_id is None:
+            return domain_slots
+        backoffice = get_backoffice()
+        try:
+            order = backoffice.get_order(order_id)
+        except BackOfficeError:
+            return ["order_id"]
+        if order is None or not self.continues_after(order, backoffice.today()):
+            return ["order_id"]
+        return domain_slots
 
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Keep the id only if the order exists."""
         return validate_order_id_slot(value, dispatcher, tracker)
+
+
+class ValidateOrderStatusForm(OrderFormValidation):
+    """Checks the order id asked for by ``order_status_form``."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "validate_order_status_form"
+
+    def continues_after(self, order: Order, today: date) -> bool:
+        """The status form has nothing else to ask."""
+        return False
 
 
 class ActionOrderStatus(Action):
@@ -106,37 +144,16 @@ class ActionOrderStatus(Action):
         return []
 
 
-class ValidateCancelForm(FormValidationAction):
+class ValidateCancelForm(OrderFormValidation):
     """Checks the order to cancel; asks for confirmation only when the order can still be cancelled."""
 
     def name(self) -> str:
         """Action name."""
         return "validate_cancel_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Skip the confirmation question for orders that cannot be cancelled anyway."""
-        order_id = normalize_order_id(tracker.get_slot("order_id"))
-        if order_id is None:
-            return domain_slots
-        try:
-            order = get_backoffice().get_order(order_id)
-        except BackOfficeError:
-            return ["order_id"]
-        if order is None or not order.cancellable:
-            return ["order_id"]
-        return domain_slots
-
-    def validate_order_id(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keep the id only if the order exists."""
-        return validate_order_id_slot(value, dispatcher, tracker)
+    def continues_after(self, order: Order, today: date) -> bool:
+        """Confirm only what can be cancelled."""
+        return order.cancellable
 
 
 class ActionCancelOrder(Action):

@@ -2,51 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backoffice import BackOfficeError, get_backoffice
-from actions.orders import fetch_order, normalize_order_id, order_details, validate_order_id_slot
+from actions.backoffice import BackOfficeError, Order, get_backoffice
+from actions.orders import OrderFormValidation, fetch_order, order_details
 
 MAX_REASON_LENGTH = 500
 
 
-class ValidateReturnForm(FormValidationAction):
+class ValidateReturnForm(OrderFormValidation):
     """Checks the order and the reason given for a return."""
 
     def name(self) -> str:
         """Action name."""
         return "validate_return_form"
 
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
+    def continues_after(self, order: Order, today: date) -> bool:
         """Ask for a reason only when the order can actually be returned."""
-        order_id = normalize_order_id(tracker.get_slot("order_id"))
-        if order_id is None:
-            return domain_slots
-        backoffice = get_backoffice()
-        try:
-            order = backoffice.get_order(order_id)
-        except BackOfficeError:
-            return ["order_id"]
-        if order is None or not order.returnable(backoffice.today()):
-            return ["order_id"]
-        return domain_slots
-
-    def validate_order_id(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        """Keep the id only if the order exists."""
-        return validate_order_id_slot(value, dispatcher, tracker)
+        return order.returnable(today)
 
     def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -8,13 +8,11 @@ actions and Redis), held-out intent macro-F1 per language, and the gateway's web
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,28 +25,7 @@ from bot.learn.evaluate import evaluate, load_examples
 from bot.model import TrainingInputs, train
 from bot.rasa_client import RasaClient
 from bot.stack import Stack, free_port
-
-
-@contextlib.contextmanager
-def _serve_in_thread(app: Any) -> Iterator[str]:
-    """Serve an ASGI app on a free loopback port from a thread."""
-    import threading
-
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+from bot.threaded_server import serve_in_thread
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -178,7 +155,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
     stack = Stack(bench_settings)
     stack.start(model)
     try:
-        with _serve_in_thread(_telegram_sink()) as sink_url:
+        with serve_in_thread(_telegram_sink()) as sink_url:
             stack.start_gateway(
                 {
                     "TELEGRAM_TOKEN": _TOKEN,

@@ -66,13 +66,13 @@ async def rasa(stack: Stack) -> AsyncIterator[RasaClient]:
 @pytest.fixture(scope="session")
 def platforms() -> Iterator[Platforms]:
     """Local fake Telegram Bot API and Graph API servers."""
+    from bot.threaded_server import serve_in_thread
     from tests.e2e.gateway_harness import Platforms
     from tests.fakes.graph_api import FakeGraph
-    from tests.fakes.server import serve_app
     from tests.fakes.telegram_api import FakeTelegram
 
     telegram, graph = FakeTelegram(), FakeGraph()
-    with serve_app(telegram.app()) as telegram_url, serve_app(graph.app()) as graph_url:
+    with serve_in_thread(telegram.app()) as telegram_url, serve_in_thread(graph.app()) as graph_url:
         yield Platforms(telegram, telegram_url, graph, graph_url)
 
 
