@@ -69,6 +69,10 @@ class Settings:
     gateway_workers: int = 8
     delay_notice_seconds: float = 5.0
     max_body_bytes: int = 1_000_000
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_support_channel: str = ""
+    slack_api_url: str = "https://slack.com/api/"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +108,10 @@ class Settings:
             gateway_workers=int(env("GATEWAY_WORKERS", str(defaults.gateway_workers))),
             delay_notice_seconds=float(env("DELAY_NOTICE_SECONDS", str(defaults.delay_notice_seconds))),
             max_body_bytes=int(env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
+            slack_bot_token=env("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=env("SLACK_SIGNING_SECRET", ""),
+            slack_support_channel=env("SLACK_SUPPORT_CHANNEL", ""),
+            slack_api_url=env("SLACK_API_URL", defaults.slack_api_url),
         )
 
     @property

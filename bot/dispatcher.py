@@ -88,6 +88,7 @@ class RasaPort(Protocol):
 
 
 HandoffHook = Callable[[Inbound, Handoff], Awaitable[None]]
+MessageHook = Callable[[Inbound, BotReply], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -127,13 +128,19 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         config: DispatcherConfig | None = None,
         on_handoff: HandoffHook | None = None,
+        after_message: MessageHook | None = None,
     ) -> None:
-        """Wire the dispatcher; ``senders`` maps a channel name to its outbound side."""
+        """Wire the dispatcher; ``senders`` maps a channel name to its outbound side.
+
+        ``on_handoff`` runs when the bot hands a conversation over; ``after_message`` after each message Rasa
+        handled (e.g. to mirror it to a person). Either may raise ``DeliveryError`` to have the message retried.
+        """
         self.store = store
         self.rasa = rasa
         self.senders = dict(senders)
         self.config = config or DispatcherConfig()
         self.on_handoff = on_handoff
+        self.after_message = after_message
         self.worker_id = uuid.uuid4().hex
         self._attempts: dict[str, int] = {}
         self._retries: set[asyncio.Task[None]] = set()
@@ -242,7 +249,15 @@ class Dispatcher:
             return False
         self.rasa_reachable = True
         progress = await self.store.progress(queued)
-        return await self._deliver(queued, progress, list(replies.messages), replies.handoff)
+        if not await self._deliver(queued, progress, list(replies.messages), replies.handoff):
+            return False
+        if self.after_message is not None:
+            try:
+                await self.after_message(message, replies)
+            except DeliveryError as error:
+                log.warning("after-message step for %s failed, will retry: %s", queued.key, error)
+                return False
+        return True
 
     async def _ask_rasa(self, queued: QueuedMessage, progress: Progress) -> BotReply:
         if progress.sent_to_rasa:
@@ -269,7 +284,11 @@ class Dispatcher:
             progress = replace(progress, delivered=index + 1)
             await self.store.save_progress(queued, progress)
         if handoff is not None and self.on_handoff is not None:
-            await self.on_handoff(queued.message, handoff)
+            try:
+                await self.on_handoff(queued.message, handoff)
+            except DeliveryError as error:
+                log.warning("handoff of %s failed, will retry: %s", queued.key, error)
+                return False
         return True
 
     async def _maybe_notify_delay(self, queued: QueuedMessage, sender: Sender, language: str) -> None:

@@ -61,6 +61,7 @@ class Gateway:
     senders: dict[str, Sender]
     dispatcher: Dispatcher
     telegram_bot: Any = None
+    slack_handler: Any = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     telegram_state: str = "off"
 
@@ -87,8 +88,19 @@ def build_gateway(settings: Settings) -> Gateway:
             settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version
         )
     config = DispatcherConfig(workers=settings.gateway_workers, delay_notice_after=settings.delay_notice_seconds)
-    dispatcher = Dispatcher(store, rasa, senders, config)
-    return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot)
+    if not settings.slack_bot_token:
+        dispatcher = Dispatcher(store, rasa, senders, config)
+        return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot)
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+    from bot.handoff.desk import SlackDesk, make_slack_client
+    from bot.handoff.slack_app import build_slack_app
+
+    client = make_slack_client(settings.slack_bot_token, settings.slack_api_url)
+    desk = SlackDesk(store.redis, client, settings.slack_support_channel, rasa, senders)
+    dispatcher = Dispatcher(store, rasa, senders, config, on_handoff=desk.open_ticket, after_message=desk.after_message)
+    handler = AsyncSlackRequestHandler(build_slack_app(desk, client, settings.slack_signing_secret, store.redis))
+    return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot, slack_handler=handler)
 
 
 async def _register_telegram_webhook(gateway: Gateway) -> None:
@@ -208,6 +220,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             "rasa": "ok" if gw.dispatcher.rasa_reachable else "unreachable",
             "telegram": gw.telegram_state,
             "messenger": "configured" if settings.messenger_page_token else "off",
+            "slack": "configured" if gw.slack_handler is not None else "off",
         }
         degraded = (
             not store_ok
@@ -217,6 +230,12 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         return JSONResponse(
             {"status": "degraded" if degraded else "ok", "checks": checks}, status_code=200 if store_ok else 503
         )
+
+    async def slack_events(request: Request) -> Response:
+        if gw.slack_handler is None:
+            return JSONResponse({"error": "Slack is not configured"}, status_code=404)
+        response: Response = await gw.slack_handler.handle(request)
+        return response
 
     async def chat_page(request: Request) -> Response:
         return FileResponse(STATIC / "chat.html", media_type="text/html")
@@ -253,6 +272,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             Route("/webhooks/messenger", messenger_verify, methods=["GET"]),
             Route("/webhooks/messenger", messenger_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/slack/events", slack_events, methods=["POST"]),
             Route("/chat", chat_page, methods=["GET"]),
             Route("/chat/widget.js", chat_widget, methods=["GET"]),
             WebSocketRoute("/chat/ws", chat_socket),

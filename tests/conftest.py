@@ -65,15 +65,20 @@ async def rasa(stack: Stack) -> AsyncIterator[RasaClient]:
 
 @pytest.fixture(scope="session")
 def platforms() -> Iterator[Platforms]:
-    """Local fake Telegram Bot API and Graph API servers."""
+    """Local fake Telegram Bot API, Graph API and Slack Web API servers."""
     from bot.threaded_server import serve_in_thread
     from tests.e2e.gateway_harness import Platforms
     from tests.fakes.graph_api import FakeGraph
+    from tests.fakes.slack_api import FakeSlack
     from tests.fakes.telegram_api import FakeTelegram
 
-    telegram, graph = FakeTelegram(), FakeGraph()
-    with serve_in_thread(telegram.app()) as telegram_url, serve_in_thread(graph.app()) as graph_url:
-        yield Platforms(telegram, telegram_url, graph, graph_url)
+    telegram, graph, slack = FakeTelegram(), FakeGraph(), FakeSlack()
+    with (
+        serve_in_thread(telegram.app()) as telegram_url,
+        serve_in_thread(graph.app()) as graph_url,
+        serve_in_thread(slack.app()) as slack_url,
+    ):
+        yield Platforms(telegram, telegram_url, graph, graph_url, slack, slack_url)
 
 
 @pytest.fixture(scope="session")

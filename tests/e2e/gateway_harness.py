@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,15 @@ import httpx
 
 from bot.stack import Stack, free_port
 from tests.fakes.graph_api import PAGE_TOKEN, FakeGraph
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.paths import ROOT
 
 TELEGRAM_SECRET = "test-webhook-secret_42"
 APP_SECRET = "test_app_secret"
 VERIFY_TOKEN = "verify-me"
+SLACK_SECRET = "test_signing_secret"
+SUPPORT_CHANNEL = "C_SUPPORT"
 
 
 @dataclass
@@ -79,7 +82,8 @@ class Platforms:
     telegram_url: str
     graph: FakeGraph
     graph_url: str
-    update_ids: Any = field(default=None)
+    slack: FakeSlack
+    slack_url: str
 
     def gateway_env(self, stack: Stack, rasa_url: str | None = None, redis_db: int = 0) -> dict[str, str]:
         return {
@@ -94,6 +98,10 @@ class Platforms:
             "MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
             "MESSENGER_API_URL": self.graph_url,
             "DELAY_NOTICE_SECONDS": "1",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SLACK_SECRET,
+            "SLACK_SUPPORT_CHANNEL": SUPPORT_CHANNEL,
+            "SLACK_API_URL": f"{self.slack_url}/api/",
         }
 
     def new_gateway(
@@ -166,3 +174,76 @@ def post_messenger(gateway_url: str, body: bytes, signature: str | None) -> http
     if signature is not None:
         headers["X-Hub-Signature-256"] = signature
     return httpx.post(f"{gateway_url}/webhooks/messenger", content=body, headers=headers, timeout=10)
+
+
+def post_slack(
+    gateway_url: str,
+    body: bytes,
+    content_type: str,
+    timestamp: int | None = None,
+    secret: str | None = SLACK_SECRET,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """POST a Slack request to the gateway, signed as Slack signs it (unless ``secret`` is None)."""
+    from slack_sdk.signature import SignatureVerifier
+
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    sent = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp, **(headers or {})}
+    if secret is not None:
+        sent["X-Slack-Signature"] = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body.decode())
+    return httpx.post(f"{gateway_url}/slack/events", content=body, headers=sent, timeout=10)
+
+
+def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") -> bytes:
+    """A block_actions interactivity request body (form-encoded JSON payload)."""
+    from urllib.parse import quote
+
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "camille.cm"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "container": {"type": "message"},
+        "channel": {"id": SUPPORT_CHANNEL},
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": "button",
+                "value": conversation_id,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    return ("payload=" + quote(json.dumps(payload))).encode()
+
+
+_event = iter(range(1, 10**9))
+
+
+def slack_thread_reply(
+    thread_ts: str, text: str, user: str = "U_AGENT", event_id: str | None = None, **extra: Any
+) -> bytes:
+    """An Events API message posted in a ticket's thread."""
+    event = {
+        "type": "message",
+        "channel": SUPPORT_CHANNEL,
+        "user": user,
+        "text": text,
+        "ts": f"{time.time():.6f}",
+        "thread_ts": thread_ts,
+        **extra,
+    }
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(_event)}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+    ).encode()

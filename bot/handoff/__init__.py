@@ -1,0 +1,1 @@
+"""Human handoff: community managers take conversations over in Slack and give them back to the bot."""

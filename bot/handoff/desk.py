@@ -1,0 +1,180 @@
+"""The support desk in Slack: tickets, the conversation <-> thread link, and relaying both ways.
+
+Handoff state lives in Redis (``gw:handoff:conv:<conversation>`` and ``gw:handoff:ts:<ticket ts>``), so any
+gateway process, after any restart, knows which thread belongs to which customer and who owns it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, replace
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.conversation import BotReply, Handoff, Inbound, Outbound
+from bot.dispatcher import DeliveryError, Sender
+from bot.handoff.tickets import Ticket, mirrored_customer_message, ticket_blocks, ticket_text
+from bot.store import PREFIX
+
+log = logging.getLogger(__name__)
+NOTE_PREFIXES = ("!", "note:", "[note]")
+BACK_TO_BOT = {
+    "fr": "Merci pour votre patience ! Je vous repasse à l'assistant virtuel : posez-moi vos autres questions ici.",
+    "en": "Thanks for your patience! I'm handing you back to the virtual assistant: ask me anything else here.",
+}
+
+
+class RasaEvents(Protocol):
+    """The part of Rasa's HTTP API the desk uses."""
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to a conversation."""
+
+
+def make_slack_client(token: str, api_url: str) -> AsyncWebClient:
+    """A Web API client that retries 429 (after ``Retry-After``), 5xx and connection errors."""
+    client = AsyncWebClient(token=token, base_url=api_url)
+    client.retry_handlers.extend(
+        [
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client
+
+
+class SlackDesk:
+    """Opens tickets, mirrors customer messages into their thread, and relays the managers' replies."""
+
+    def __init__(
+        self, redis: Redis, client: AsyncWebClient, support_channel: str, rasa: RasaEvents, senders: dict[str, Sender]
+    ) -> None:
+        """Post in ``support_channel``; deliver replies through ``senders``; log them in Rasa."""
+        self.redis = redis
+        self.client = client
+        self.support_channel = support_channel
+        self.rasa = rasa
+        self.senders = senders
+
+    async def ticket(self, conversation_id: str) -> tuple[Ticket, str] | None:
+        """The conversation's open ticket and its Slack ts, if any."""
+        raw = await self.redis.get(f"{PREFIX}handoff:conv:{conversation_id}")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        ts = data.pop("ticket_ts")
+        data["order_ids"] = tuple(data["order_ids"])
+        data["transcript"] = tuple(data["transcript"])
+        return Ticket(**data), ts
+
+    async def conversation_of_thread(self, ts: str) -> str | None:
+        """Which conversation a ticket thread belongs to."""
+        raw = await self.redis.get(f"{PREFIX}handoff:ts:{ts}")
+        return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))
+
+    async def _save(self, ticket: Ticket, ts: str) -> None:
+        record = json.dumps({**asdict(ticket), "ticket_ts": ts})
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{PREFIX}handoff:conv:{ticket.conversation_id}", record)
+            pipe.set(f"{PREFIX}handoff:ts:{ts}", ticket.conversation_id)
+            await pipe.execute()
+
+    async def open_ticket(self, message: Inbound, handoff: Handoff) -> None:
+        """Post the ticket for a conversation the bot just handed over (once, even if called again)."""
+        existing = await self.ticket(message.conversation_id)
+        if existing is not None and existing[0].status != "closed":
+            return
+        ticket = Ticket(
+            conversation_id=message.conversation_id,
+            channel=message.channel,
+            customer=message.display_name or message.conversation_id,
+            language=handoff.language,
+            reason=handoff.reason,
+            summary=handoff.summary,
+            order_ids=handoff.order_ids,
+            transcript=handoff.transcript,
+        )
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=self.support_channel, text=ticket_text(ticket), blocks=ticket_blocks(ticket)
+            )
+        except SlackApiError as error:
+            raise DeliveryError(f"Slack refused the ticket: {error.response.get('error')}") from error
+        await self._save(ticket, str(posted["ts"]))
+
+    async def after_message(self, message: Inbound, reply: BotReply) -> None:
+        """Copy a customer's message into the ticket thread while a person handles the conversation."""
+        if reply.handoff is not None or not message.text:
+            return
+        found = await self.ticket(message.conversation_id)
+        if found is None or found[0].status == "closed":
+            return
+        try:
+            await self.client.chat_postMessage(
+                channel=self.support_channel, thread_ts=found[1], text=mirrored_customer_message(message.text)
+            )
+        except SlackApiError as error:
+            raise DeliveryError(f"Slack refused the mirrored message: {error.response.get('error')}") from error
+
+    async def _update(self, ticket: Ticket, ts: str) -> None:
+        await self._save(ticket, ts)
+        await self.client.chat_update(
+            channel=self.support_channel, ts=ts, text=ticket_text(ticket), blocks=ticket_blocks(ticket)
+        )
+
+    async def take_over(self, conversation_id: str, user: str) -> None:
+        """Make ``user`` the ticket's owner."""
+        found = await self.ticket(conversation_id)
+        if found is None or found[0].status != "waiting":
+            return
+        await self._update(replace(found[0], owner=user, status="claimed"), found[1])
+
+    async def relay(self, thread_ts: str, user: str, text: str) -> None:
+        """Send a manager's thread reply to the customer, unless it is an internal note."""
+        conversation_id = await self.conversation_of_thread(thread_ts)
+        if conversation_id is None or text.strip().lower().startswith(NOTE_PREFIXES):
+            return
+        found = await self.ticket(conversation_id)
+        if found is None or found[0].status == "closed":
+            return
+        ticket, ts = found
+        if ticket.status == "waiting":  # answering is taking over
+            ticket = replace(ticket, owner=user, status="claimed")
+            await self._update(ticket, ts)
+        try:
+            await self.senders[ticket.channel].send(conversation_id, Outbound(text=text))
+        except DeliveryError as error:
+            await self.client.chat_postMessage(
+                channel=self.support_channel, thread_ts=ts, text=f"⚠️ Not delivered to the customer: {error}"
+            )
+            return
+        await self.rasa.append_events(
+            conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": user, "source": "slack"}}]
+        )
+
+    async def hand_back(self, conversation_id: str, user: str) -> None:
+        """Give the conversation back to the bot and tell the customer, in their language."""
+        found = await self.ticket(conversation_id)
+        if found is None or found[0].status == "closed":
+            return
+        ticket, ts = found
+        # After the resume, the bot listens: the next message starts a normal turn (rules match again).
+        await self.rasa.append_events(
+            conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        )
+        notice = BACK_TO_BOT.get(ticket.language, BACK_TO_BOT["en"])
+        try:
+            await self.senders[ticket.channel].send(conversation_id, Outbound(text=notice))
+        except DeliveryError as error:
+            log.warning("could not tell %s the bot is back: %s", conversation_id, error)
+        await self._update(replace(ticket, status="closed", owner=ticket.owner or user), ts)

@@ -1,0 +1,56 @@
+"""The Slack app (slack-bolt): ticket buttons and thread replies from community managers.
+
+Bolt checks each request's signature (``SLACK_SIGNING_SECRET``, 5-minute window) before anything is parsed.
+Slack retries an event it thinks was not acknowledged; the same ``event_id`` is handled once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.handoff.desk import SlackDesk
+from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER
+from bot.store import PREFIX
+
+log = logging.getLogger(__name__)
+EVENT_TTL = 3600
+
+
+def build_slack_app(desk: SlackDesk, client: AsyncWebClient, signing_secret: str, redis: Redis) -> AsyncApp:
+    """The bolt app wired to the desk."""
+    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True)
+
+    @app.middleware
+    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+        event_id = body.get("event_id")
+        if event_id and not await redis.set(f"{PREFIX}slack:event:{event_id}", "1", nx=True, ex=EVENT_TTL):
+            log.info("ignored a retry of Slack event %s", event_id)
+            return
+        await next()
+
+    @app.action(TAKE_OVER)
+    async def take_over(ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
+        await ack()
+        await desk.take_over(body["actions"][0]["value"], body["user"]["id"])
+
+    async def hand_back(ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
+        await ack()
+        await desk.hand_back(body["actions"][0]["value"], body["user"]["id"])
+
+    app.action(HAND_BACK)(hand_back)
+    app.action(CLOSE)(hand_back)
+
+    @app.event("message")
+    async def thread_reply(event: dict[str, Any]) -> None:
+        # Bot posts (ours included), edits, deletions and joins have a subtype or a bot_id: not relayed.
+        if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts") or not event.get("user"):
+            return
+        await desk.relay(event["thread_ts"], event["user"], event.get("text") or "")
+
+    return app

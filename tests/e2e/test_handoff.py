@@ -1,0 +1,157 @@
+"""A customer on Telegram asks for a human; a community manager takes over in Slack and hands back."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.rasa_client import RasaClient
+from tests.e2e.gateway_harness import (
+    SUPPORT_CHANNEL,
+    Platforms,
+    post_slack,
+    post_telegram,
+    slack_button,
+    slack_thread_reply,
+    telegram_update,
+)
+
+pytestmark = pytest.mark.stack
+_chat = iter(range(3_100_000, 3_199_999))
+
+
+def ticket_for(platforms: Platforms, conversation_id: str) -> dict:
+    return platforms.slack.wait_for(
+        lambda m, p: (
+            m == "chat.postMessage"
+            and p.get("channel") == SUPPORT_CHANNEL
+            and not p.get("thread_ts")
+            and conversation_id in str(p.get("blocks"))
+        )
+    )
+
+
+def block_text(blocks: list[dict]) -> str:
+    return str(blocks)
+
+
+def mrkdwn_texts(value: object) -> list[str]:
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn":
+            return [value["text"]]
+        return [t for v in value.values() for t in mrkdwn_texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in mrkdwn_texts(v)]
+    return []
+
+
+async def test_the_whole_handoff_loop(gateway: str, platforms: Platforms, rasa: RasaClient) -> None:
+    chat = next(_chat)
+    conversation = f"telegram:{chat}"
+    post_telegram(gateway, telegram_update(chat, "bonjour"))
+    platforms.telegram.wait_for(chat, 1)
+    post_telegram(gateway, telegram_update(chat, "je veux parler à un humain"))
+    assert "Une personne va vous répondre" in platforms.telegram.wait_for(chat, 2)[1]
+
+    # The ticket: who, which channel, language, why, summary, transcript, buttons.
+    ticket = ticket_for(platforms, conversation)
+    text = block_text(ticket["blocks"])
+    assert "Client" in text and "Telegram" in text and "*Language*\\nfr" in text and "asked for a person" in text
+    assert "je veux parler à un humain" in text and "handoff_take_over" in text
+
+    # Take over: the ticket shows the owner.
+    assert (
+        post_slack(
+            gateway, slack_button("handoff_take_over", conversation), "application/x-www-form-urlencoded"
+        ).status_code
+        == 200
+    )
+    update = platforms.slack.wait_for(lambda m, p: m == "chat.update" and "<@U_AGENT>" in str(p.get("blocks")))
+    thread = update["ts"]
+
+    # The customer's next message goes to the thread, and the bot stays silent.
+    post_telegram(gateway, telegram_update(chat, "ma commande 48213 n'est toujours pas là"))
+    mirrored = platforms.slack.wait_for(lambda m, p: m == "chat.postMessage" and p.get("thread_ts") == thread)
+    assert "ma commande 48213" in mirrored["text"]
+    time.sleep(1)
+    assert len(platforms.telegram.texts(chat)) == 2
+
+    # The manager's thread reply reaches the customer and is logged in Rasa with the agent.
+    reply = "Bonjour, je suis Camille du service client, je regarde votre colis."
+    assert post_slack(gateway, slack_thread_reply(thread, reply), "application/json").status_code == 200
+    assert platforms.telegram.wait_for(chat, 3)[2] == reply
+    events = (await rasa.tracker(conversation))["events"]
+    agent = [e for e in events if e["event"] == "bot" and e.get("text") == reply]
+    assert agent and agent[0]["metadata"]["agent"] == "U_AGENT"
+    assert [e["text"] for e in events if e["event"] == "user"][-1] == "ma commande 48213 n'est toujours pas là"
+
+    # An internal note stays in Slack.
+    post_slack(gateway, slack_thread_reply(thread, "! client VIP, geste commercial ok"), "application/json")
+    time.sleep(1)
+    assert len(platforms.telegram.texts(chat)) == 3
+
+    # Hand back: the bot resumes, says so in French, and answers the next question itself.
+    assert (
+        post_slack(
+            gateway, slack_button("handoff_hand_back", conversation), "application/x-www-form-urlencoded"
+        ).status_code
+        == 200
+    )
+    assert "assistant virtuel" in platforms.telegram.wait_for(chat, 4)[3]
+    post_telegram(gateway, telegram_update(chat, "où en est ma commande 48213 ?"))
+    assert "expédiée" in platforms.telegram.wait_for(chat, 5)[4]
+    assert (await rasa.tracker(conversation))["paused"] is False
+
+
+def test_customer_text_cannot_mention_or_link_in_slack(gateway: str, platforms: Platforms) -> None:
+    chat = next(_chat)
+    update = telegram_update(chat, "<!channel> <@U123> <https://evil.example|cliquez ici> je veux un humain")
+    update["message"]["from"]["first_name"] = "<!here>"
+    post_telegram(gateway, update)
+    ticket = ticket_for(platforms, f"telegram:{chat}")
+    # Slack interprets mrkdwn and the notification text; plain_text (the header) is shown literally.
+    text = ticket["text"] + "".join(mrkdwn_texts(ticket["blocks"]))
+    assert "<!channel>" not in text and "<!here>" not in text and "<https://evil" not in text
+    assert "&lt;!channel&gt;" in text and "&lt;!here&gt;" in text
+
+
+@pytest.mark.parametrize(("stamp_offset", "secret"), [(0, None), (0, "wrong-secret"), (-600, "test_signing_secret")])
+def test_unsigned_forged_or_stale_slack_requests_are_refused(
+    gateway: str, stamp_offset: int, secret: str | None
+) -> None:
+    body = slack_button("handoff_take_over", "telegram:1")
+    response = post_slack(
+        gateway, body, "application/x-www-form-urlencoded", timestamp=int(time.time()) + stamp_offset, secret=secret
+    )
+    assert response.status_code == 401
+
+
+def test_a_slack_retry_of_the_same_event_is_relayed_once(gateway: str, platforms: Platforms) -> None:
+    chat = next(_chat)
+    conversation = f"telegram:{chat}"
+    post_telegram(gateway, telegram_update(chat, "je veux parler à un conseiller"))
+    platforms.telegram.wait_for(chat, 1)
+    ticket_for(platforms, conversation)
+    post_slack(gateway, slack_button("handoff_take_over", conversation), "application/x-www-form-urlencoded")
+    update = platforms.slack.wait_for(lambda m, p: m == "chat.update" and conversation in str(p.get("blocks")))
+    body = slack_thread_reply(update["ts"], "Je m'en occupe.", event_id="EvRETRY1")
+    post_slack(gateway, body, "application/json")
+    post_slack(gateway, body, "application/json", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "x"})
+    platforms.telegram.wait_for(chat, 2)
+    time.sleep(1)
+    assert platforms.telegram.texts(chat).count("Je m'en occupe.") == 1
+
+
+def test_slack_429_then_success_posts_the_ticket_once(gateway: str, platforms: Platforms) -> None:
+    chat = next(_chat)
+    platforms.slack.fail_next.append(429)
+    post_telegram(gateway, telegram_update(chat, "I want to talk to a human", language="en"))
+    ticket_for(platforms, f"telegram:{chat}")
+    time.sleep(2)
+    tickets = [
+        p
+        for m, p in platforms.slack.calls
+        if m == "chat.postMessage" and not p.get("thread_ts") and f"telegram:{chat}" in str(p.get("blocks"))
+    ]
+    assert len(tickets) == 1
