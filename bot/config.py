@@ -73,6 +73,9 @@ class Settings:
     slack_signing_secret: str = ""
     slack_support_channel: str = ""
     slack_api_url: str = "https://slack.com/api/"
+    handoff_reannounce_seconds: float = 300.0
+    handoff_mention: str = "<!here>"
+    handoff_expected_wait_minutes: int = 15
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +115,13 @@ class Settings:
             slack_signing_secret=env("SLACK_SIGNING_SECRET", ""),
             slack_support_channel=env("SLACK_SUPPORT_CHANNEL", ""),
             slack_api_url=env("SLACK_API_URL", defaults.slack_api_url),
+            handoff_reannounce_seconds=float(
+                env("HANDOFF_REANNOUNCE_SECONDS", str(defaults.handoff_reannounce_seconds))
+            ),
+            handoff_mention=env("HANDOFF_MENTION", defaults.handoff_mention),
+            handoff_expected_wait_minutes=int(
+                env("HANDOFF_EXPECTED_WAIT_MINUTES", str(defaults.handoff_expected_wait_minutes))
+            ),
         )
 
     @property

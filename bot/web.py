@@ -62,6 +62,7 @@ class Gateway:
     dispatcher: Dispatcher
     telegram_bot: Any = None
     slack_handler: Any = None
+    desk: Any = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     telegram_state: str = "off"
 
@@ -97,10 +98,19 @@ def build_gateway(settings: Settings) -> Gateway:
     from bot.handoff.slack_app import build_slack_app
 
     client = make_slack_client(settings.slack_bot_token, settings.slack_api_url)
-    desk = SlackDesk(store.redis, client, settings.slack_support_channel, rasa, senders)
+    desk = SlackDesk(
+        store.redis,
+        client,
+        settings.slack_support_channel,
+        rasa,
+        senders,
+        reannounce_after=settings.handoff_reannounce_seconds,
+        mention=settings.handoff_mention,
+        expected_wait_minutes=settings.handoff_expected_wait_minutes,
+    )
     dispatcher = Dispatcher(store, rasa, senders, config, on_handoff=desk.open_ticket, after_message=desk.after_message)
     handler = AsyncSlackRequestHandler(build_slack_app(desk, client, settings.slack_signing_secret, store.redis))
-    return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot, slack_handler=handler)
+    return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot, slack_handler=handler, desk=desk)
 
 
 async def _register_telegram_webhook(gateway: Gateway) -> None:
@@ -250,6 +260,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks: list[Awaitable[None]] = [gw.dispatcher.run(stop)]
+        if gw.desk is not None:
+            tasks.append(gw.desk.run_timers())
         if gw.telegram_bot is not None:
             if settings.public_url:
                 gw.telegram_state = "webhook-unregistered"

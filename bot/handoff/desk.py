@@ -6,8 +6,10 @@ gateway process, after any restart, knows which thread belongs to which customer
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from dataclasses import asdict, replace
 from typing import Any, Protocol
 
@@ -22,11 +24,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation import BotReply, Handoff, Inbound, Outbound
 from bot.dispatcher import DeliveryError, Sender
-from bot.handoff.tickets import Ticket, mirrored_customer_message, ticket_blocks, ticket_text
+from bot.handoff.tickets import Ticket, escape, mirrored_customer_message, ticket_blocks, ticket_text
 from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
 NOTE_PREFIXES = ("!", "note:", "[note]")
+STILL_WAITING = {
+    "fr": "Un conseiller va bientôt vous répondre : l'attente estimée est d'environ {minutes} minutes. Votre "
+    "conversation est gardée, inutile de répéter votre message.",
+    "en": "An advisor will answer you soon: the expected wait is about {minutes} minutes. Your conversation is "
+    "kept, no need to repeat your message.",
+}
 BACK_TO_BOT = {
     "fr": "Merci pour votre patience ! Je vous repasse à l'assistant virtuel : posez-moi vos autres questions ici.",
     "en": "Thanks for your patience! I'm handing you back to the virtual assistant: ask me anything else here.",
@@ -57,9 +65,24 @@ class SlackDesk:
     """Opens tickets, mirrors customer messages into their thread, and relays the managers' replies."""
 
     def __init__(
-        self, redis: Redis, client: AsyncWebClient, support_channel: str, rasa: RasaEvents, senders: dict[str, Sender]
+        self,
+        redis: Redis,
+        client: AsyncWebClient,
+        support_channel: str,
+        rasa: RasaEvents,
+        senders: dict[str, Sender],
+        reannounce_after: float = 300.0,
+        mention: str = "<!here>",
+        expected_wait_minutes: int = 15,
     ) -> None:
-        """Post in ``support_channel``; deliver replies through ``senders``; log them in Rasa."""
+        """Post in ``support_channel``; deliver replies through ``senders``; log them in Rasa.
+
+        A ticket nobody took after ``reannounce_after`` seconds is announced again with ``mention`` (``<!here>``
+        or a user group such as ``<!subteam^S123>``), and the customer is told the expected wait.
+        """
+        self.reannounce_after = reannounce_after
+        self.mention = mention
+        self.expected_wait_minutes = expected_wait_minutes
         self.redis = redis
         self.client = client
         self.support_channel = support_channel
@@ -111,6 +134,43 @@ class SlackDesk:
         except SlackApiError as error:
             raise DeliveryError(f"Slack refused the ticket: {error.response.get('error')}") from error
         await self._save(ticket, str(posted["ts"]))
+        await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: time.time()})
+
+    async def reannounce_due(self) -> int:
+        """Announce again the tickets nobody took in time, and reassure their customers; returns how many."""
+        due = await self.redis.zrangebyscore(f"{PREFIX}handoff:waiting", 0, time.time() - self.reannounce_after)
+        announced = 0
+        for raw in due:
+            conversation_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if not await self.redis.zrem(f"{PREFIX}handoff:waiting", conversation_id):
+                continue  # another gateway process took this one
+            found = await self.ticket(conversation_id)
+            if found is None or found[0].status != "waiting":
+                continue
+            ticket, ts = found
+            minutes = self.reannounce_after // 60
+            await self.client.chat_postMessage(
+                channel=self.support_channel,
+                thread_ts=ts,
+                reply_broadcast=True,
+                text=f"{self.mention} {escape(ticket.customer)} has been waiting for {minutes:.0f} min: who takes it?",
+            )
+            notice = STILL_WAITING.get(ticket.language, STILL_WAITING["en"]).format(minutes=self.expected_wait_minutes)
+            try:
+                await self.senders[ticket.channel].send(conversation_id, Outbound(text=notice))
+            except DeliveryError as error:
+                log.warning("could not reassure %s: %s", conversation_id, error)
+            announced += 1
+        return announced
+
+    async def run_timers(self, interval: float = 5.0) -> None:
+        """Check for unclaimed tickets every ``interval`` seconds, forever."""
+        while True:
+            try:
+                await self.reannounce_due()
+            except Exception:  # a Slack or Redis hiccup must not stop the timer
+                log.exception("re-announcing tickets failed")
+            await asyncio.sleep(interval)
 
     async def after_message(self, message: Inbound, reply: BotReply) -> None:
         """Copy a customer's message into the ticket thread while a person handles the conversation."""
@@ -128,6 +188,8 @@ class SlackDesk:
 
     async def _update(self, ticket: Ticket, ts: str) -> None:
         await self._save(ticket, ts)
+        if ticket.status != "waiting":
+            await self.redis.zrem(f"{PREFIX}handoff:waiting", ticket.conversation_id)
         await self.client.chat_update(
             channel=self.support_channel, ts=ts, text=ticket_text(ticket), blocks=ticket_blocks(ticket)
         )

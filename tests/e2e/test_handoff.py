@@ -7,6 +7,7 @@ import time
 import pytest
 
 from bot.rasa_client import RasaClient
+from bot.stack import Stack
 from tests.e2e.gateway_harness import (
     SUPPORT_CHANNEL,
     Platforms,
@@ -155,3 +156,58 @@ def test_slack_429_then_success_posts_the_ticket_once(gateway: str, platforms: P
         if m == "chat.postMessage" and not p.get("thread_ts") and f"telegram:{chat}" in str(p.get("blocks"))
     ]
     assert len(tickets) == 1
+
+
+def test_an_unclaimed_ticket_is_announced_again_and_the_customer_reassured(stack: Stack, platforms: Platforms) -> None:
+    gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=5)
+    gateway.env["HANDOFF_REANNOUNCE_SECONDS"] = "2"
+    gateway.start()
+    chat = next(_chat)
+    try:
+        post_telegram(gateway.url, telegram_update(chat, "je veux parler à un humain"))
+        platforms.telegram.wait_for(chat, 1)
+        ticket_for(platforms, f"telegram:{chat}")
+        again = platforms.slack.wait_for(
+            lambda m, p: (
+                m == "chat.postMessage"
+                and p.get("thread_ts")
+                and "<!here>" in p.get("text", "")
+                and "Client" in p.get("text", "")
+            ),
+            timeout=20,
+        )
+        assert again["reply_broadcast"] in (True, "true", "1")
+        assert "attente estimée" in platforms.telegram.wait_for(chat, 2, timeout=20)[1]
+        time.sleep(3)  # announced once, not every tick
+        assert len(platforms.telegram.texts(chat)) == 2
+    finally:
+        gateway.stop()
+
+
+def test_a_restart_in_the_middle_of_a_handoff(stack: Stack, platforms: Platforms) -> None:
+    chat = next(_chat)
+    conversation = f"telegram:{chat}"
+    first = platforms.new_gateway(stack, stack.log_dir, redis_db=6)
+    first.start()
+    try:
+        post_telegram(first.url, telegram_update(chat, "je veux parler à un humain"))
+        platforms.telegram.wait_for(chat, 1)
+        ticket_for(platforms, conversation)
+        post_slack(first.url, slack_button("handoff_take_over", conversation), "application/x-www-form-urlencoded")
+        thread = platforms.slack.wait_for(lambda m, p: m == "chat.update" and conversation in str(p.get("blocks")))[
+            "ts"
+        ]
+    finally:
+        first.kill()
+    second = platforms.new_gateway(stack, stack.log_dir, redis_db=6)
+    second.start()
+    try:
+        post_telegram(second.url, telegram_update(chat, "vous êtes toujours là ?"))
+        mirrored = platforms.slack.wait_for(
+            lambda m, p: m == "chat.postMessage" and p.get("thread_ts") == thread and "toujours là" in p.get("text", "")
+        )
+        assert mirrored
+        post_slack(second.url, slack_thread_reply(thread, "Oui, je suis là."), "application/json")
+        assert platforms.telegram.wait_for(chat, 2)[1] == "Oui, je suis là."
+    finally:
+        second.stop()
