@@ -76,6 +76,8 @@ class Settings:
     handoff_reannounce_seconds: float = 300.0
     handoff_mention: str = "<!here>"
     handoff_expected_wait_minutes: int = 15
+    handoff_hours: str = ""
+    handoff_timezone: str = "Europe/Paris"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +124,8 @@ class Settings:
             handoff_expected_wait_minutes=int(
                 env("HANDOFF_EXPECTED_WAIT_MINUTES", str(defaults.handoff_expected_wait_minutes))
             ),
+            handoff_hours=env("HANDOFF_HOURS", ""),
+            handoff_timezone=env("HANDOFF_TIMEZONE", defaults.handoff_timezone),
         )
 
     @property

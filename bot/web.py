@@ -95,6 +95,7 @@ def build_gateway(settings: Settings) -> Gateway:
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
     from bot.handoff.desk import SlackDesk, make_slack_client
+    from bot.handoff.hours import parse_schedule
     from bot.handoff.slack_app import build_slack_app
 
     client = make_slack_client(settings.slack_bot_token, settings.slack_api_url)
@@ -107,6 +108,8 @@ def build_gateway(settings: Settings) -> Gateway:
         reannounce_after=settings.handoff_reannounce_seconds,
         mention=settings.handoff_mention,
         expected_wait_minutes=settings.handoff_expected_wait_minutes,
+        hours=parse_schedule(settings.handoff_hours),
+        zone=settings.handoff_timezone,
     )
     dispatcher = Dispatcher(store, rasa, senders, config, on_handoff=desk.open_ticket, after_message=desk.after_message)
     handler = AsyncSlackRequestHandler(build_slack_app(desk, client, settings.slack_signing_secret, store.redis))

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, replace
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -24,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation import BotReply, Handoff, Inbound, Outbound
 from bot.dispatcher import DeliveryError, Sender
+from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, escape, mirrored_customer_message, ticket_blocks, ticket_text
 from bot.store import PREFIX
 
@@ -74,12 +76,17 @@ class SlackDesk:
         reannounce_after: float = 300.0,
         mention: str = "<!here>",
         expected_wait_minutes: int = 15,
+        hours: Schedule | None = None,
+        zone: str = "Europe/Paris",
     ) -> None:
         """Post in ``support_channel``; deliver replies through ``senders``; log them in Rasa.
 
         A ticket nobody took after ``reannounce_after`` seconds is announced again with ``mention`` (``<!here>``
-        or a user group such as ``<!subteam^S123>``), and the customer is told the expected wait.
+        or a user group such as ``<!subteam^S123>``), and the customer is told the expected wait. Outside
+        ``hours`` (in time zone ``zone``) the customer is told when someone will be back.
         """
+        self.hours = hours or {}
+        self.zone = zone
         self.reannounce_after = reannounce_after
         self.mention = mention
         self.expected_wait_minutes = expected_wait_minutes
@@ -134,7 +141,20 @@ class SlackDesk:
         except SlackApiError as error:
             raise DeliveryError(f"Slack refused the ticket: {error.response.get('error')}") from error
         await self._save(ticket, str(posted["ts"]))
-        await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: time.time()})
+        notice = closed_notice(datetime.now(tz=timezone.utc), self.hours, self.zone, ticket.language)
+        if notice is None:
+            await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: time.time()})
+            return
+        # Nobody is there: tell the customer when someone will be, and do not re-announce at night.
+        try:
+            await self.senders[ticket.channel].send(message.conversation_id, Outbound(text=notice))
+        except DeliveryError as error:
+            log.warning("could not tell %s when advisors are back: %s", message.conversation_id, error)
+        await self.client.chat_postMessage(
+            channel=self.support_channel,
+            thread_ts=str(posted["ts"]),
+            text=f"Outside business hours; the customer was told: {escape(notice)}",
+        )
 
     async def reannounce_due(self) -> int:
         """Announce again the tickets nobody took in time, and reassure their customers; returns how many."""

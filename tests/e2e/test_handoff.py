@@ -211,3 +211,18 @@ def test_a_restart_in_the_middle_of_a_handoff(stack: Stack, platforms: Platforms
         assert platforms.telegram.wait_for(chat, 2)[1] == "Oui, je suis là."
     finally:
         second.stop()
+
+
+def test_outside_business_hours_the_customer_is_told_when_someone_is_back(stack: Stack, platforms: Platforms) -> None:
+    gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=7)
+    gateway.env["HANDOFF_HOURS"] = "sun 00:00-00:01"  # a team that is practically never there
+    gateway.start()
+    chat = next(_chat)
+    try:
+        post_telegram(gateway.url, telegram_update(chat, "je veux parler à un humain"))
+        texts = platforms.telegram.wait_for(chat, 2)
+        assert "absents pour le moment" in texts[1] and "dimanche" in texts[1]
+        ticket_for(platforms, f"telegram:{chat}")
+        platforms.slack.wait_for(lambda m, p: m == "chat.postMessage" and "Outside business hours" in p.get("text", ""))
+    finally:
+        gateway.stop()
