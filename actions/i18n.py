@@ -6,22 +6,9 @@ from datetime import date
 
 from rasa_sdk import Tracker
 
+from bot import dates
 from bot.language import DEFAULT_LANGUAGE, Language, normalize_language
 
-_MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 _STATUS_LABELS = {
     "fr": {
         "processing": "en préparation",
@@ -46,13 +33,8 @@ def tracker_language(tracker: Tracker) -> Language:
 
 
 def format_date(value: date | None, language: Language) -> str:
-    """Write a date as a customer reads it: ``12 novembre 2026`` or ``12 November 2026``."""
-    if value is None:
-        return "?"
-    if language == "fr":
-        day = "1er" if value.day == 1 else str(value.day)
-        return f"{day} {_MONTHS_FR[value.month - 1]} {value.year}"
-    return f"{value.day} {value.strftime('%B')} {value.year}"
+    """Write a date as a customer reads it: ``12 novembre 2026`` or ``12 November 2026``; ``?`` when unknown."""
+    return "?" if value is None else dates.format_date(value, language)
 
 
 def format_price(amount: float, language: Language) -> str:

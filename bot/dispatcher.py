@@ -70,8 +70,11 @@ class DeliveryError(Exception):
 class Sender(Protocol):
     """A channel's outbound side."""
 
-    async def send(self, conversation_id: str, message: Outbound) -> None:
-        """Deliver one message to the customer; raise ``DeliveryError`` on failure."""
+    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
+        """Deliver one message to the customer; raise ``DeliveryError`` on failure.
+
+        ``from_agent`` marks a community manager's reply (Messenger then sends it with the HUMAN_AGENT tag).
+        """
 
     async def acknowledge(self, message: Inbound) -> None:
         """Acknowledge a button press on platforms that need it (best effort)."""

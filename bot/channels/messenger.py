@@ -137,10 +137,14 @@ class MessengerSender:
         """Close the connection pool."""
         await self._client.aclose()
 
-    async def send(self, conversation_id: str, message: Outbound) -> None:
-        """Send a bot reply (``messaging_type`` RESPONSE: within 24 h of the customer's message)."""
+    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
+        """Send a reply: the bot's as RESPONSE, a person's with the HUMAN_AGENT tag.
+
+        Meta allows RESPONSE within 24 h of the customer's last message, and HUMAN_AGENT up to 7 days after it.
+        """
         psid = conversation_id.removeprefix(f"{CHANNEL}:")
-        for body in send_payloads(psid, message):
+        kind = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if from_agent else {}
+        for body in send_payloads(psid, message, **kind):
             await self._post(body)
 
     async def _post(self, body: dict[str, Any]) -> None:

@@ -189,7 +189,7 @@ class TelegramSender:
         """Send with ``bot``."""
         self.bot = bot
 
-    async def send(self, conversation_id: str, message: Outbound) -> None:
+    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
         """Send text (split at 4096 characters), buttons as an inline keyboard, images as photos."""
         chat_id = int(conversation_id.removeprefix(f"{CHANNEL}:"))
         try:

@@ -79,7 +79,7 @@ class WebchatSender:
         """Use the gateway's Redis."""
         self.redis = redis
 
-    async def send(self, conversation_id: str, message: Outbound) -> None:
+    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
         """Append the reply to the outbox and announce it."""
         session = conversation_id.removeprefix(f"{CHANNEL}:")
         frame = json.dumps({"type": "bot", **asdict(message)}, ensure_ascii=False)

@@ -234,7 +234,7 @@ class SlackDesk:
             ticket = replace(ticket, owner=user, status="claimed")
             await self._update(ticket, ts)
         try:
-            await self.senders[ticket.channel].send(conversation_id, Outbound(text=text))
+            await self.senders[ticket.channel].send(conversation_id, Outbound(text=text), from_agent=True)
         except DeliveryError as error:
             await self.client.chat_postMessage(
                 channel=self.support_channel, thread_ts=ts, text=f"⚠️ Not delivered to the customer: {error}"

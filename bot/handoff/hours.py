@@ -10,27 +10,14 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.dates import format_moment
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PART = re.compile(
     r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
     r"(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$"
 )
 Schedule = dict[int, list[tuple[time, time]]]
-_DAY_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTH_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -74,22 +61,12 @@ def next_opening(now: datetime, schedule: Schedule) -> datetime | None:
     return None
 
 
-def describe(moment: datetime, language: str) -> str:
-    """``lundi 24 novembre à 9 h 00`` or ``Monday 24 November at 9:00``."""
-    if language == "fr":
-        return (
-            f"{_DAY_FR[moment.weekday()]} {moment.day} {_MONTH_FR[moment.month - 1]} "
-            f"à {moment.hour} h {moment.minute:02d}"
-        )
-    return f"{moment.strftime('%A')} {moment.day} {moment.strftime('%B')} at {moment.hour}:{moment.minute:02d}"
-
-
 def closed_notice(now_utc: datetime, schedule: Schedule, zone: str, language: str) -> str | None:
     """What to tell a customer handed over while nobody is there, in their language; None when open."""
     opening = next_opening(now_utc.astimezone(ZoneInfo(zone)), schedule)
     if opening is None:
         return None
-    when = describe(opening, language)
+    when = format_moment(opening, language)
     if language == "fr":
         return (
             f"Nos conseillers sont absents pour le moment : une personne vous répondra dès {when}. "

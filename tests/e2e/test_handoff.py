@@ -226,3 +226,20 @@ def test_outside_business_hours_the_customer_is_told_when_someone_is_back(stack:
         platforms.slack.wait_for(lambda m, p: m == "chat.postMessage" and "Outside business hours" in p.get("text", ""))
     finally:
         gateway.stop()
+
+
+def test_a_managers_reply_on_messenger_carries_the_human_agent_tag(gateway: str, platforms: Platforms) -> None:
+    from tests.e2e.gateway_harness import messenger_body, post_messenger, sign
+
+    psid = f"PSID_AGENT_{next(_chat)}"
+    body = messenger_body(psid, "je veux parler à un humain")
+    post_messenger(gateway, body, sign(body))
+    platforms.graph.wait_for(psid, 1)
+    ticket_for(platforms, f"messenger:{psid}")
+    post_slack(gateway, slack_button("handoff_take_over", f"messenger:{psid}"), "application/x-www-form-urlencoded")
+    update = platforms.slack.wait_for(lambda m, p: m == "chat.update" and psid in str(p.get("blocks")))
+    post_slack(gateway, slack_thread_reply(update["ts"], "Bonjour, Camille à votre service."), "application/json")
+    assert platforms.graph.wait_for(psid, 2)[-1] == "Bonjour, Camille à votre service."
+    sent = [b for b in platforms.graph.bodies if b["recipient"]["id"] == psid]
+    assert sent[0]["messaging_type"] == "RESPONSE"
+    assert sent[-1]["messaging_type"] == "MESSAGE_TAG" and sent[-1]["tag"] == "HUMAN_AGENT"

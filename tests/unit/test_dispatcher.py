@@ -42,7 +42,7 @@ class RecordingChannel:
         self.sent: list[str] = []
         self.failures: list[DeliveryError] = []
 
-    async def send(self, conversation_id: str, message: Outbound) -> None:
+    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append(message.text or "")
@@ -105,7 +105,7 @@ async def test_a_failed_delivery_is_retried_without_repeating_what_was_delivered
     original_send = channel.send
     calls = 0
 
-    async def flaky(conversation_id: str, out: Outbound) -> None:
+    async def flaky(conversation_id: str, out: Outbound, from_agent: bool = False) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
