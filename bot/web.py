@@ -26,6 +26,9 @@ from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
 from bot.conversation import Inbound
 from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
+from bot.handoff.boards import Board, ConsoleBoard, SlackBoard, make_slack_client
+from bot.handoff.desk import Desk
+from bot.handoff.hours import parse_schedule
 from bot.rasa_client import RasaClient
 from bot.store import RedisStore, open_store
 
@@ -62,7 +65,7 @@ class Gateway:
     dispatcher: Dispatcher
     telegram_bot: Any = None
     slack_handler: Any = None
-    desk: Any = None
+    desk: Desk | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     telegram_state: str = "off"
 
@@ -89,20 +92,20 @@ def build_gateway(settings: Settings) -> Gateway:
             settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version
         )
     config = DispatcherConfig(workers=settings.gateway_workers, delay_notice_after=settings.delay_notice_seconds)
-    if not settings.slack_bot_token:
-        dispatcher = Dispatcher(store, rasa, senders, config)
-        return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot)
-    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-
-    from bot.handoff.desk import SlackDesk, make_slack_client
-    from bot.handoff.hours import parse_schedule
-    from bot.handoff.slack_app import build_slack_app
-
-    client = make_slack_client(settings.slack_bot_token, settings.slack_api_url)
-    desk = SlackDesk(
+    board: Board
+    handler = None
+    if settings.slack_bot_token:
+        client = make_slack_client(settings.slack_bot_token, settings.slack_api_url)
+        board = SlackBoard(client, settings.slack_support_channel)
+    else:
+        log.warning(
+            "SLACK_BOT_TOKEN is not set: handoff tickets go to the local agent console at /agent "
+            "(a stand-in for Slack, served to this machine only)"
+        )
+        board = ConsoleBoard(store.redis)
+    desk = Desk(
         store.redis,
-        client,
-        settings.slack_support_channel,
+        board,
         rasa,
         senders,
         reannounce_after=settings.handoff_reannounce_seconds,
@@ -112,7 +115,13 @@ def build_gateway(settings: Settings) -> Gateway:
         zone=settings.handoff_timezone,
     )
     dispatcher = Dispatcher(store, rasa, senders, config, on_handoff=desk.open_ticket, after_message=desk.after_message)
-    handler = AsyncSlackRequestHandler(build_slack_app(desk, client, settings.slack_signing_secret, store.redis))
+    if isinstance(board, SlackBoard):
+        from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+
+        from bot.handoff.slack_app import build_slack_app
+
+        app = build_slack_app(desk, board.client, settings.slack_signing_secret, store.redis)
+        handler = AsyncSlackRequestHandler(app)
     return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot, slack_handler=handler, desk=desk)
 
 
@@ -233,7 +242,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             "rasa": "ok" if gw.dispatcher.rasa_reachable else "unreachable",
             "telegram": gw.telegram_state,
             "messenger": "configured" if settings.messenger_page_token else "off",
-            "slack": "configured" if gw.slack_handler is not None else "off",
+            "slack": "configured" if gw.slack_handler is not None else "off (local agent console at /agent)",
         }
         degraded = (
             not store_ok
@@ -249,6 +258,49 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             return JSONResponse({"error": "Slack is not configured"}, status_code=404)
         response: Response = await gw.slack_handler.handle(request)
         return response
+
+    def console_board(request: Request) -> ConsoleBoard | None:
+        """The console is for the machine the gateway runs on, and only when Slack is not configured."""
+        host = request.client.host if request.client else ""
+        board = gw.desk.board if gw.desk is not None else None
+        local = host in ("127.0.0.1", "::1", "localhost")
+        return board if isinstance(board, ConsoleBoard) and local else None
+
+    async def agent_page(request: Request) -> Response:
+        if console_board(request) is None:
+            return PlainTextResponse("the agent console is off (Slack is configured, or not a local request)", 404)
+        return FileResponse(STATIC / "agent.html", media_type="text/html")
+
+    async def agent_state(request: Request) -> Response:
+        board = console_board(request)
+        if board is None:
+            return JSONResponse({"error": "console off"}, status_code=404)
+        return JSONResponse({"tickets": await board.state()})
+
+    async def agent_action(request: Request) -> Response:
+        board = console_board(request)
+        if board is None or gw.desk is None:
+            return JSONResponse({"error": "console off"}, status_code=404)
+        try:
+            data = _json_body(await read_body(request, 64_000))
+            action, conversation = str(data["action"]), str(data["conversation_id"])
+            agent = str(data.get("agent") or "local-agent")[:40]
+        except (ValueError, KeyError, TypeError, BodyTooLarge):
+            return JSONResponse({"error": "expected {action, conversation_id, agent, text}"}, status_code=400)
+        found = await gw.desk.ticket(conversation)
+        if found is None:
+            return JSONResponse({"error": "no such ticket"}, status_code=404)
+        if action == "take_over":
+            await gw.desk.take_over(conversation, agent)
+        elif action == "hand_back":
+            await gw.desk.hand_back(conversation, agent)
+        elif action == "reply" and str(data.get("text") or "").strip():
+            text = str(data["text"]).strip()[:4000]
+            await board.post_in_thread(found[1], f"🧑‍💼 {agent}: {text}")
+            await gw.desk.relay(found[1], agent, text)
+        else:
+            return JSONResponse({"error": "action is take_over, reply (with text) or hand_back"}, status_code=400)
+        return JSONResponse({"ok": True})
 
     async def chat_page(request: Request) -> Response:
         return FileResponse(STATIC / "chat.html", media_type="text/html")
@@ -288,6 +340,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             Route("/webhooks/messenger", messenger_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/slack/events", slack_events, methods=["POST"]),
+            Route("/agent", agent_page, methods=["GET"]),
+            Route("/agent/state", agent_state, methods=["GET"]),
+            Route("/agent/action", agent_action, methods=["POST"]),
             Route("/chat", chat_page, methods=["GET"]),
             Route("/chat/widget.js", chat_widget, methods=["GET"]),
             WebSocketRoute("/chat/ws", chat_socket),

@@ -1,4 +1,4 @@
-"""The support desk in Slack: tickets, the conversation <-> thread link, and relaying both ways.
+"""The support desk: tickets, the conversation <-> thread link, and relaying both ways.
 
 Handoff state lives in Redis (``gw:handoff:conv:<conversation>`` and ``gw:handoff:ts:<ticket ts>``), so any
 gateway process, after any restart, knows which thread belongs to which customer and who owns it.
@@ -15,18 +15,12 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation import BotReply, Handoff, Inbound, Outbound
 from bot.dispatcher import DeliveryError, Sender
+from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
-from bot.handoff.tickets import Ticket, escape, mirrored_customer_message, ticket_blocks, ticket_text
+from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
 from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
@@ -50,27 +44,16 @@ class RasaEvents(Protocol):
         """Append events to a conversation."""
 
 
-def make_slack_client(token: str, api_url: str) -> AsyncWebClient:
-    """A Web API client that retries 429 (after ``Retry-After``), 5xx and connection errors."""
-    client = AsyncWebClient(token=token, base_url=api_url)
-    client.retry_handlers.extend(
-        [
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        ]
-    )
-    return client
+class Desk:
+    """Opens tickets, mirrors customer messages into their thread, and relays the managers' replies.
 
-
-class SlackDesk:
-    """Opens tickets, mirrors customer messages into their thread, and relays the managers' replies."""
+    Where tickets are shown is the ``board``'s business: Slack, or the local console standing in for it.
+    """
 
     def __init__(
         self,
         redis: Redis,
-        client: AsyncWebClient,
-        support_channel: str,
+        board: Board,
         rasa: RasaEvents,
         senders: dict[str, Sender],
         reannounce_after: float = 300.0,
@@ -79,7 +62,7 @@ class SlackDesk:
         hours: Schedule | None = None,
         zone: str = "Europe/Paris",
     ) -> None:
-        """Post in ``support_channel``; deliver replies through ``senders``; log them in Rasa.
+        """Show tickets on ``board``; deliver replies through ``senders``; log them in Rasa.
 
         A ticket nobody took after ``reannounce_after`` seconds is announced again with ``mention`` (``<!here>``
         or a user group such as ``<!subteam^S123>``), and the customer is told the expected wait. Outside
@@ -91,8 +74,7 @@ class SlackDesk:
         self.mention = mention
         self.expected_wait_minutes = expected_wait_minutes
         self.redis = redis
-        self.client = client
-        self.support_channel = support_channel
+        self.board = board
         self.rasa = rasa
         self.senders = senders
 
@@ -134,13 +116,8 @@ class SlackDesk:
             order_ids=handoff.order_ids,
             transcript=handoff.transcript,
         )
-        try:
-            posted = await self.client.chat_postMessage(
-                channel=self.support_channel, text=ticket_text(ticket), blocks=ticket_blocks(ticket)
-            )
-        except SlackApiError as error:
-            raise DeliveryError(f"Slack refused the ticket: {error.response.get('error')}") from error
-        await self._save(ticket, str(posted["ts"]))
+        ts = await self.board.post_ticket(ticket)
+        await self._save(ticket, ts)
         notice = closed_notice(datetime.now(tz=timezone.utc), self.hours, self.zone, ticket.language)
         if notice is None:
             await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: time.time()})
@@ -150,11 +127,7 @@ class SlackDesk:
             await self.senders[ticket.channel].send(message.conversation_id, Outbound(text=notice))
         except DeliveryError as error:
             log.warning("could not tell %s when advisors are back: %s", message.conversation_id, error)
-        await self.client.chat_postMessage(
-            channel=self.support_channel,
-            thread_ts=str(posted["ts"]),
-            text=f"Outside business hours; the customer was told: {escape(notice)}",
-        )
+        await self.board.post_in_thread(ts, f"Outside business hours; the customer was told: {escape(notice)}")
 
     async def reannounce_due(self) -> int:
         """Announce again the tickets nobody took in time, and reassure their customers; returns how many."""
@@ -169,11 +142,10 @@ class SlackDesk:
                 continue
             ticket, ts = found
             minutes = self.reannounce_after // 60
-            await self.client.chat_postMessage(
-                channel=self.support_channel,
-                thread_ts=ts,
-                reply_broadcast=True,
-                text=f"{self.mention} {escape(ticket.customer)} has been waiting for {minutes:.0f} min: who takes it?",
+            await self.board.post_in_thread(
+                ts,
+                f"{self.mention} {escape(ticket.customer)} has been waiting for {minutes:.0f} min: who takes it?",
+                broadcast=True,
             )
             notice = STILL_WAITING.get(ticket.language, STILL_WAITING["en"]).format(minutes=self.expected_wait_minutes)
             try:
@@ -199,20 +171,13 @@ class SlackDesk:
         found = await self.ticket(message.conversation_id)
         if found is None or found[0].status == "closed":
             return
-        try:
-            await self.client.chat_postMessage(
-                channel=self.support_channel, thread_ts=found[1], text=mirrored_customer_message(message.text)
-            )
-        except SlackApiError as error:
-            raise DeliveryError(f"Slack refused the mirrored message: {error.response.get('error')}") from error
+        await self.board.post_in_thread(found[1], mirrored_customer_message(message.text))
 
     async def _update(self, ticket: Ticket, ts: str) -> None:
         await self._save(ticket, ts)
         if ticket.status != "waiting":
             await self.redis.zrem(f"{PREFIX}handoff:waiting", ticket.conversation_id)
-        await self.client.chat_update(
-            channel=self.support_channel, ts=ts, text=ticket_text(ticket), blocks=ticket_blocks(ticket)
-        )
+        await self.board.update_ticket(ts, ticket)
 
     async def take_over(self, conversation_id: str, user: str) -> None:
         """Make ``user`` the ticket's owner."""
@@ -236,12 +201,10 @@ class SlackDesk:
         try:
             await self.senders[ticket.channel].send(conversation_id, Outbound(text=text), from_agent=True)
         except DeliveryError as error:
-            await self.client.chat_postMessage(
-                channel=self.support_channel, thread_ts=ts, text=f"⚠️ Not delivered to the customer: {error}"
-            )
+            await self.board.post_in_thread(ts, f"⚠️ Not delivered to the customer: {error}")
             return
         await self.rasa.append_events(
-            conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": user, "source": "slack"}}]
+            conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": user, "source": self.board.name}}]
         )
 
     async def hand_back(self, conversation_id: str, user: str) -> None:

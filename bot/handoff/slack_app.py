@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.handoff.desk import SlackDesk
+from bot.handoff.desk import Desk
 from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER
 from bot.store import PREFIX
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 EVENT_TTL = 3600
 
 
-def build_slack_app(desk: SlackDesk, client: AsyncWebClient, signing_secret: str, redis: Redis) -> AsyncApp:
+def build_slack_app(desk: Desk, client: AsyncWebClient, signing_secret: str, redis: Redis) -> AsyncApp:
     """The bolt app wired to the desk."""
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True)
 

@@ -243,3 +243,56 @@ def test_a_managers_reply_on_messenger_carries_the_human_agent_tag(gateway: str,
     sent = [b for b in platforms.graph.bodies if b["recipient"]["id"] == psid]
     assert sent[0]["messaging_type"] == "RESPONSE"
     assert sent[-1]["messaging_type"] == "MESSAGE_TAG" and sent[-1]["tag"] == "HUMAN_AGENT"
+
+
+def test_without_slack_the_local_agent_console_runs_the_whole_loop(stack: Stack, platforms: Platforms) -> None:
+    import httpx
+
+    gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=8)
+    for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_SUPPORT_CHANNEL"):
+        gateway.env[key] = ""
+    gateway.start()
+    chat = next(_chat)
+    conversation = f"telegram:{chat}"
+
+    def act(**body: str) -> httpx.Response:
+        return httpx.post(f"{gateway.url}/agent/action", json={"agent": "Camille", **body}, timeout=10)
+
+    def ticket() -> dict:
+        return next(
+            t for t in httpx.get(f"{gateway.url}/agent/state").json()["tickets"] if t["conversation_id"] == conversation
+        )
+
+    try:
+        assert "stand-in for Slack" in httpx.get(f"{gateway.url}/agent").text
+        post_telegram(gateway.url, telegram_update(chat, "je veux parler à un humain"))
+        platforms.telegram.wait_for(chat, 1)
+        deadline = time.monotonic() + 20
+        while not any(
+            t["conversation_id"] == conversation for t in httpx.get(f"{gateway.url}/agent/state").json()["tickets"]
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert ticket()["status"] == "waiting" and ticket()["reason"] == "customer_request"
+        assert act(action="take_over", conversation_id=conversation).status_code == 200
+        assert ticket()["owner"] == "Camille"
+        post_telegram(gateway.url, telegram_update(chat, "c'est pour la commande 48213"))
+        deadline = time.monotonic() + 20
+        while not any("48213" in line for line in ticket()["thread"]):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert act(action="reply", conversation_id=conversation, text="Je regarde tout de suite.").status_code == 200
+        assert platforms.telegram.wait_for(chat, 2)[1] == "Je regarde tout de suite."
+        assert act(action="hand_back", conversation_id=conversation).status_code == 200
+        assert "assistant virtuel" in platforms.telegram.wait_for(chat, 3)[2]
+        assert ticket()["status"] == "closed"
+        assert act(action="dance", conversation_id=conversation).status_code == 400
+        assert httpx.get(f"{gateway.url}/healthz").json()["checks"]["slack"].startswith("off")
+    finally:
+        gateway.stop()
+
+
+def test_the_console_is_off_when_slack_is_configured(gateway: str) -> None:
+    import httpx
+
+    assert httpx.get(f"{gateway}/agent/state").status_code == 404
