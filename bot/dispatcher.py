@@ -92,6 +92,7 @@ class RasaPort(Protocol):
 
 HandoffHook = Callable[[Inbound, Handoff], Awaitable[None]]
 MessageHook = Callable[[Inbound, BotReply], Awaitable[None]]
+InterceptHook = Callable[[Inbound], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,13 @@ class Dispatcher:
         config: DispatcherConfig | None = None,
         on_handoff: HandoffHook | None = None,
         after_message: MessageHook | None = None,
+        before_message: InterceptHook | None = None,
     ) -> None:
         """Wire the dispatcher; ``senders`` maps a channel name to its outbound side.
 
         ``on_handoff`` runs when the bot hands a conversation over; ``after_message`` after each message Rasa
-        handled (e.g. to mirror it to a person). Either may raise ``DeliveryError`` to have the message retried.
+        handled (e.g. to mirror it to a person); ``before_message`` may take a message itself (returning True),
+        e.g. the answer to a satisfaction question. Each may raise ``DeliveryError`` to have the message retried.
         """
         self.store = store
         self.rasa = rasa
@@ -144,6 +147,7 @@ class Dispatcher:
         self.config = config or DispatcherConfig()
         self.on_handoff = on_handoff
         self.after_message = after_message
+        self.before_message = before_message
         self.worker_id = uuid.uuid4().hex
         self._attempts: dict[str, int] = {}
         self._retries: set[asyncio.Task[None]] = set()
@@ -243,6 +247,13 @@ class Dispatcher:
             return await self._deliver(queued, progress, [unsupported_reply(message.attachment, language)])
         if message.callback_id and not progress.sent_to_rasa:
             await sender.acknowledge(message)
+        if self.before_message is not None and not progress.sent_to_rasa:
+            try:
+                if await self.before_message(message):
+                    return True
+            except DeliveryError as error:
+                log.warning("handling %s before Rasa failed, will retry: %s", queued.key, error)
+                return False
         try:
             replies = await self._ask_rasa(queued, progress)
         except RasaError as error:

@@ -114,7 +114,15 @@ def build_gateway(settings: Settings) -> Gateway:
         hours=parse_schedule(settings.handoff_hours),
         zone=settings.handoff_timezone,
     )
-    dispatcher = Dispatcher(store, rasa, senders, config, on_handoff=desk.open_ticket, after_message=desk.after_message)
+    dispatcher = Dispatcher(
+        store,
+        rasa,
+        senders,
+        config,
+        on_handoff=desk.open_ticket,
+        after_message=desk.after_message,
+        before_message=desk.before_message,
+    )
     if isinstance(board, SlackBoard):
         from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 

@@ -113,6 +113,7 @@ class ConsoleBoard:
                     "summary": ticket.summary,
                     "owner": ticket.owner,
                     "status": ticket.status,
+                    "rating": ticket.rating,
                     "transcript": list(ticket.transcript),
                 }
             ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.conversation import BotReply, Handoff, Inbound, Outbound
+from bot.conversation import BotReply, Button, Handoff, Inbound, Outbound
 from bot.dispatcher import DeliveryError, Sender
 from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
@@ -31,6 +32,12 @@ STILL_WAITING = {
     "en": "An advisor will answer you soon: the expected wait is about {minutes} minutes. Your conversation is "
     "kept, no need to repeat your message.",
 }
+SURVEY = {
+    "fr": "Comment évaluez-vous l'aide de notre conseiller, de 1 (mauvaise) à 5 (excellente) ?",
+    "en": "How would you rate our advisor's help, from 1 (poor) to 5 (excellent)?",
+}
+THANKS_FOR_RATING = {"fr": "Merci pour votre avis !", "en": "Thank you for your feedback!"}
+RATING_PAYLOAD = re.compile(r"^csat:([1-5])$")
 BACK_TO_BOT = {
     "fr": "Merci pour votre patience ! Je vous repasse à l'assistant virtuel : posez-moi vos autres questions ici.",
     "en": "Thanks for your patience! I'm handing you back to the virtual assistant: ask me anything else here.",
@@ -217,9 +224,27 @@ class Desk:
         await self.rasa.append_events(
             conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
-        notice = BACK_TO_BOT.get(ticket.language, BACK_TO_BOT["en"])
+        language = ticket.language if ticket.language in SURVEY else "en"
+        survey = Outbound(text=SURVEY[language], buttons=tuple(Button(str(n), f"csat:{n}") for n in range(1, 6)))
         try:
-            await self.senders[ticket.channel].send(conversation_id, Outbound(text=notice))
+            await self.senders[ticket.channel].send(conversation_id, Outbound(text=BACK_TO_BOT[language]))
+            await self.senders[ticket.channel].send(conversation_id, survey)
         except DeliveryError as error:
             log.warning("could not tell %s the bot is back: %s", conversation_id, error)
         await self._update(replace(ticket, status="closed", owner=ticket.owner or user), ts)
+
+    async def before_message(self, message: Inbound) -> bool:
+        """Take the customer's answer to the satisfaction question (a ``csat:N`` button); True if it was one."""
+        match = RATING_PAYLOAD.match(message.text.strip())
+        if match is None:
+            return False
+        found = await self.ticket(message.conversation_id)
+        if found is None:
+            return False
+        if found[0].status != "closed" or found[0].rating is not None:
+            return True  # a stale or repeated press: nothing for the bot to answer either
+        ticket, ts = found
+        await self._update(replace(ticket, rating=int(match.group(1))), ts)
+        thanks = THANKS_FOR_RATING.get(ticket.language, THANKS_FOR_RATING["en"])
+        await self.senders[ticket.channel].send(message.conversation_id, Outbound(text=thanks))
+        return True

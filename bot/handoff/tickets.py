@@ -41,6 +41,7 @@ class Ticket:
     transcript: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     owner: str | None = None
     status: str = "waiting"  # waiting | claimed | closed
+    rating: int | None = None  # the customer's 1-5 answer to the satisfaction question
 
 
 def _transcript(ticket: Ticket) -> str:
@@ -73,6 +74,14 @@ def ticket_blocks(ticket: Ticket) -> list[dict[str, Any]]:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*Last messages*\n{_transcript(ticket)}"}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": status}]},
     ]
+    if ticket.rating is not None:
+        stars = "★" * ticket.rating + "☆" * (5 - ticket.rating)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Customer satisfaction: {stars} {ticket.rating}/5"}],
+            }
+        )
     buttons = []
     if ticket.status == "waiting":
         buttons.append(

@@ -15,6 +15,7 @@ from tests.e2e.gateway_harness import (
     post_telegram,
     slack_button,
     slack_thread_reply,
+    telegram_button,
     telegram_update,
 )
 
@@ -99,9 +100,18 @@ async def test_the_whole_handoff_loop(gateway: str, platforms: Platforms, rasa: 
         ).status_code
         == 200
     )
-    assert "assistant virtuel" in platforms.telegram.wait_for(chat, 4)[3]
+    assert "assistant virtuel" in platforms.telegram.wait_for(chat, 5)[3]
+    survey = platforms.telegram.sent(chat)[4]
+    assert "de 1 (mauvaise) à 5" in survey["text"]
+    options = [b["callback_data"] for row in survey["reply_markup"]["inline_keyboard"] for b in row]
+    assert options == ["csat:1", "csat:2", "csat:3", "csat:4", "csat:5"]
+
+    # The customer's rating is thanked and shown on the ticket; it never reaches Rasa as a question.
+    post_telegram(gateway, telegram_button(chat, "csat:4", language="fr"))
+    assert platforms.telegram.wait_for(chat, 6)[5] == "Merci pour votre avis !"
+    platforms.slack.wait_for(lambda m, p: m == "chat.update" and "4/5" in str(p.get("blocks")))
     post_telegram(gateway, telegram_update(chat, "où en est ma commande 48213 ?"))
-    assert "expédiée" in platforms.telegram.wait_for(chat, 5)[4]
+    assert "expédiée" in platforms.telegram.wait_for(chat, 7)[6]
     assert (await rasa.tracker(conversation))["paused"] is False
 
 

@@ -34,3 +34,9 @@ def test_the_ticket_carries_what_a_manager_needs() -> None:
     for expected in ("Camille", "Telegram", "fr", "complaint", "48213", "c'est &lt;b&gt;nul&lt;/b&gt; &amp; lent"):
         assert expected in text
     assert ticket_text(TICKET) == "Handoff (complaint): Camille"
+
+
+def test_the_customers_rating_shows_on_the_ticket() -> None:
+    rated = Ticket(**{**TICKET.__dict__, "status": "closed", "rating": 4})
+    assert "Customer satisfaction: ★★★★☆ 4/5" in str(ticket_blocks(rated))
+    assert "satisfaction" not in str(ticket_blocks(TICKET))
