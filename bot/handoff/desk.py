@@ -96,6 +96,16 @@ class Desk:
         data["transcript"] = tuple(data["transcript"])
         return Ticket(**data), ts
 
+    async def open_tickets(self) -> list[Ticket]:
+        """Every ticket not closed yet, oldest first."""
+        tickets = []
+        async for key in self.redis.scan_iter(match=f"{PREFIX}handoff:conv:*", count=500):
+            name = key.decode() if isinstance(key, bytes) else str(key)
+            found = await self.ticket(name.removeprefix(f"{PREFIX}handoff:conv:"))
+            if found is not None and found[0].status != "closed":
+                tickets.append(found)
+        return [ticket for ticket, ts in sorted(tickets, key=lambda pair: float(pair[1]))]
+
     async def conversation_of_thread(self, ts: str) -> str | None:
         """Which conversation a ticket thread belongs to."""
         raw = await self.redis.get(f"{PREFIX}handoff:ts:{ts}")

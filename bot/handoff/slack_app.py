@@ -15,11 +15,38 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handoff.desk import Desk
-from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER
+from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER, escape
 from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
 EVENT_TTL = 3600
+COMMAND = "/passerelle"
+USAGE = (
+    f"`{COMMAND} list`: open tickets · `{COMMAND} handback <conversation>`: give it back to the bot · "
+    f"`{COMMAND} close <conversation>`: the same, closing the ticket"
+)
+
+
+async def run_command(desk: Desk, text: str, user: str) -> str:
+    """The answer (seen only by the manager who typed it) to ``/passerelle list|handback|close``."""
+    words = text.split()
+    verb = words[0].lower() if words else "list"
+    if verb == "list":
+        tickets = await desk.open_tickets()
+        if not tickets:
+            return "No open ticket."
+        return "\n".join(
+            f"• `{t.conversation_id}` {escape(t.customer)} ({t.channel}, {t.language}): "
+            + (f"with <@{t.owner}>" if t.owner else "waiting")
+            for t in tickets
+        )
+    if verb in ("handback", "close") and len(words) == 2:
+        found = await desk.ticket(words[1])
+        if found is None or found[0].status == "closed":
+            return f"No open ticket for `{escape(words[1])}`."
+        await desk.hand_back(words[1], user)
+        return f"`{escape(words[1])}` is back with the bot."
+    return USAGE
 
 
 def build_slack_app(desk: Desk, client: AsyncWebClient, signing_secret: str, redis: Redis) -> AsyncApp:
@@ -45,6 +72,10 @@ def build_slack_app(desk: Desk, client: AsyncWebClient, signing_secret: str, red
 
     app.action(HAND_BACK)(hand_back)
     app.action(CLOSE)(hand_back)
+
+    @app.command(COMMAND)
+    async def command(ack: Callable[..., Awaitable[None]], command: dict[str, Any]) -> None:
+        await ack(text=await run_command(desk, command.get("text") or "", command["user_id"]))
 
     @app.event("message")
     async def thread_reply(event: dict[str, Any]) -> None:

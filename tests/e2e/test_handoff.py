@@ -306,3 +306,39 @@ def test_the_console_is_off_when_slack_is_configured(gateway: str) -> None:
     import httpx
 
     assert httpx.get(f"{gateway}/agent/state").status_code == 404
+
+
+def test_the_slash_command_lists_tickets_and_hands_back(gateway: str, platforms: Platforms) -> None:
+    from urllib.parse import urlencode
+
+    chat = next(_chat)
+    conversation = f"telegram:{chat}"
+    post_telegram(gateway, telegram_update(chat, "je veux parler à un humain"))
+    platforms.telegram.wait_for(chat, 1)
+    ticket_for(platforms, conversation)
+
+    def command(text: str) -> str:
+        body = urlencode(
+            {
+                "command": "/passerelle",
+                "text": text,
+                "user_id": "U_AGENT",
+                "user_name": "camille",
+                "team_id": "T1",
+                "channel_id": SUPPORT_CHANNEL,
+                "response_url": "https://x.invalid/r",
+                "trigger_id": "1.2",
+                "api_app_id": "A1",
+                "token": "legacy",
+            }
+        ).encode()
+        response = post_slack(gateway, body, "application/x-www-form-urlencoded")
+        assert response.status_code == 200
+        return response.text  # bolt answers a text-only ack as text/plain, which Slack shows as is
+
+    assert conversation in command("list")
+    assert "back with the bot" in command(f"handback {conversation}")
+    assert "assistant virtuel" in platforms.telegram.wait_for(chat, 2)[1]
+    assert conversation not in command("list")
+    assert "No open ticket" in command(f"close {conversation}")
+    assert "`/passerelle list`" in command("dance")
