@@ -34,6 +34,20 @@ def ticket_for(platforms: Platforms, conversation_id: str) -> dict:
     )
 
 
+def hand_over(gateway_url: str, platforms: Platforms, text: str = "je veux parler à un humain") -> str:
+    """A new Telegram customer asks for a person; returns the conversation once its ticket is posted."""
+    chat = next(_chat)
+    post_telegram(gateway_url, telegram_update(chat, text, language="fr"))
+    platforms.telegram.wait_for(chat, 1)
+    conversation = f"telegram:{chat}"
+    ticket_for(platforms, conversation)
+    return conversation
+
+
+def chat_of(conversation: str) -> int:
+    return int(conversation.removeprefix("telegram:"))
+
+
 def block_text(blocks: list[dict]) -> str:
     return str(blocks)
 
@@ -139,11 +153,8 @@ def test_unsigned_forged_or_stale_slack_requests_are_refused(
 
 
 def test_a_slack_retry_of_the_same_event_is_relayed_once(gateway: str, platforms: Platforms) -> None:
-    chat = next(_chat)
-    conversation = f"telegram:{chat}"
-    post_telegram(gateway, telegram_update(chat, "je veux parler à un conseiller"))
-    platforms.telegram.wait_for(chat, 1)
-    ticket_for(platforms, conversation)
+    conversation = hand_over(gateway, platforms, "je veux parler à un conseiller")
+    chat = chat_of(conversation)
     post_slack(gateway, slack_button("handoff_take_over", conversation), "application/x-www-form-urlencoded")
     update = platforms.slack.wait_for(lambda m, p: m == "chat.update" and conversation in str(p.get("blocks")))
     body = slack_thread_reply(update["ts"], "Je m'en occupe.", event_id="EvRETRY1")
@@ -311,11 +322,8 @@ def test_the_console_is_off_when_slack_is_configured(gateway: str) -> None:
 def test_the_slash_command_lists_tickets_and_hands_back(gateway: str, platforms: Platforms) -> None:
     from urllib.parse import urlencode
 
-    chat = next(_chat)
-    conversation = f"telegram:{chat}"
-    post_telegram(gateway, telegram_update(chat, "je veux parler à un humain"))
-    platforms.telegram.wait_for(chat, 1)
-    ticket_for(platforms, conversation)
+    conversation = hand_over(gateway, platforms)
+    chat = chat_of(conversation)
 
     def command(text: str) -> str:
         body = urlencode(
