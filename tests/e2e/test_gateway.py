@@ -147,7 +147,10 @@ def test_health_reports_each_part(gateway: str) -> None:
     assert health["checks"]["telegram"] == "webhook" and health["checks"]["messenger"] == "configured"
 
 
-def test_a_killed_gateway_loses_nothing_and_doubles_nothing(stack: Stack, platforms: Platforms) -> None:
+def test_a_killed_gateway_loses_nothing_and_repeats_only_a_send_cut_short(stack: Stack, platforms: Platforms) -> None:
+    """kill -9 mid-traffic: every message is answered after the restart, and at most once, except a reply whose
+    send was in flight when the process died: Telegram received it but the gateway never learnt so, and the Bot
+    API offers no idempotency key, so it is sent again (at least once beats never)."""
     gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=2)  # alone on its queue
     gateway.start()
     chats = [new_chat() for _ in range(30)]
@@ -155,13 +158,18 @@ def test_a_killed_gateway_loses_nothing_and_doubles_nothing(stack: Stack, platfo
         for chat in chats:
             assert post_telegram(gateway.url, telegram_update(chat, "bonjour")).status_code == 200
         gateway.kill()  # kill -9 while most messages are still queued or half handled
+        killed_at = time.monotonic()
         answered_before = sum(bool(platforms.telegram.texts(c)) for c in chats)
         gateway.start()
         for chat in chats:
             platforms.telegram.wait_for(chat, 1, timeout=60)
         time.sleep(2)
-        assert all(len(platforms.telegram.texts(c)) == 1 for c in chats), [platforms.telegram.texts(c) for c in chats]
         assert answered_before < len(chats), "the kill came too late to test anything"
+        repeated = [c for c in chats if len(platforms.telegram.texts(c)) > 1]
+        assert all(len(platforms.telegram.texts(c)) <= 2 for c in chats)
+        # A repeat is allowed only for a reply that reached Telegram in the last moments before the kill.
+        assert all(killed_at - platforms.telegram.send_times(c)[0] < 0.5 for c in repeated), repeated
+        assert len(repeated) <= 8  # at most one in-flight send per worker
     finally:
         gateway.stop()
 

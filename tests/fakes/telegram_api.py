@@ -23,6 +23,7 @@ class FakeTelegram:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.received_at: list[float] = []  # when each call in ``calls`` arrived (time.monotonic)
         self.fail_next: list[int] = []
         self.updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
         self._ids = itertools.count(1000)
@@ -31,6 +32,14 @@ class FakeTelegram:
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
         """sendMessage calls, optionally for one chat."""
         return [p for m, p in self.calls if m == "sendMessage" and (chat_id is None or int(p["chat_id"]) == chat_id)]
+
+    def send_times(self, chat_id: int) -> list[float]:
+        """When each sendMessage to ``chat_id`` arrived."""
+        return [
+            t
+            for (m, p), t in zip(self.calls, self.received_at, strict=True)
+            if m == "sendMessage" and int(p["chat_id"]) == chat_id
+        ]
 
     def texts(self, chat_id: int) -> list[str]:
         return [p["text"] for p in self.sent(chat_id)]
@@ -61,6 +70,7 @@ class FakeTelegram:
                 status = self.fail_next.pop(0) if self.fail_next and name == "sendMessage" else 200
                 if status == 200:
                     self.calls.append((name, params))
+                    self.received_at.append(time.monotonic())
             if status == 429:
                 return JSONResponse(
                     {
