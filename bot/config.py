@@ -71,6 +71,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
+    slack_app_token: str = ""
     slack_support_channel: str = ""
     slack_api_url: str = "https://slack.com/api/"
     handoff_reannounce_seconds: float = 300.0
@@ -78,6 +79,7 @@ class Settings:
     handoff_expected_wait_minutes: int = 15
     handoff_hours: str = ""
     handoff_timezone: str = "Europe/Paris"
+    handoff_window_warning_hours: float = 24.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +117,7 @@ class Settings:
             max_body_bytes=int(env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
             slack_bot_token=env("SLACK_BOT_TOKEN", ""),
             slack_signing_secret=env("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=env("SLACK_APP_TOKEN", ""),
             slack_support_channel=env("SLACK_SUPPORT_CHANNEL", ""),
             slack_api_url=env("SLACK_API_URL", defaults.slack_api_url),
             handoff_reannounce_seconds=float(
@@ -126,6 +129,9 @@ class Settings:
             ),
             handoff_hours=env("HANDOFF_HOURS", ""),
             handoff_timezone=env("HANDOFF_TIMEZONE", defaults.handoff_timezone),
+            handoff_window_warning_hours=float(
+                env("HANDOFF_WINDOW_WARNING_HOURS", str(defaults.handoff_window_warning_hours))
+            ),
         )
 
     @property

@@ -14,10 +14,11 @@ from bot.stack import free_port
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, timeout: float = 10.0) -> Iterator[str]:
+def serve_in_thread(app: Any, timeout: float = 10.0, websockets: bool = False) -> Iterator[str]:
     """Serve ``app`` on a free loopback port and yield its base URL; stop it on exit."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off")
+    ws = "wsproto" if websockets else "none"
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws=ws, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

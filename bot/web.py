@@ -65,6 +65,7 @@ class Gateway:
     dispatcher: Dispatcher
     telegram_bot: Any = None
     slack_handler: Any = None
+    slack_app: Any = None
     desk: Desk | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     telegram_state: str = "off"
@@ -113,6 +114,7 @@ def build_gateway(settings: Settings) -> Gateway:
         expected_wait_minutes=settings.handoff_expected_wait_minutes,
         hours=parse_schedule(settings.handoff_hours),
         zone=settings.handoff_timezone,
+        window_warning=settings.handoff_window_warning_hours * 3600,
     )
     dispatcher = Dispatcher(
         store,
@@ -123,14 +125,31 @@ def build_gateway(settings: Settings) -> Gateway:
         after_message=desk.after_message,
         before_message=desk.before_message,
     )
+    slack_app = None
     if isinstance(board, SlackBoard):
         from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 
         from bot.handoff.slack_app import build_slack_app
 
-        app = build_slack_app(desk, board.client, settings.slack_signing_secret, store.redis)
-        handler = AsyncSlackRequestHandler(app)
-    return Gateway(settings, store, rasa, senders, dispatcher, telegram_bot=bot, slack_handler=handler, desk=desk)
+        slack_app = build_slack_app(desk, board.client, settings.slack_signing_secret, store.redis)
+        if settings.slack_signing_secret:
+            handler = AsyncSlackRequestHandler(slack_app)
+        if not settings.slack_signing_secret and not settings.slack_app_token:
+            log.warning(
+                "Slack: neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is set: tickets "
+                "are posted, but the managers' clicks and replies cannot reach Passerelle"
+            )
+    return Gateway(
+        settings,
+        store,
+        rasa,
+        senders,
+        dispatcher,
+        telegram_bot=bot,
+        slack_handler=handler,
+        slack_app=slack_app,
+        desk=desk,
+    )
 
 
 async def _register_telegram_webhook(gateway: Gateway) -> None:
@@ -250,7 +269,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             "rasa": "ok" if gw.dispatcher.rasa_reachable else "unreachable",
             "telegram": gw.telegram_state,
             "messenger": "configured" if settings.messenger_page_token else "off",
-            "slack": "configured" if gw.slack_handler is not None else "off (local agent console at /agent)",
+            "slack": slack_mode(),
         }
         degraded = (
             not store_ok
@@ -261,9 +280,15 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             {"status": "degraded" if degraded else "ok", "checks": checks}, status_code=200 if store_ok else 503
         )
 
+    def slack_mode() -> str:
+        if gw.slack_app is None:
+            return "off (local agent console at /agent)"
+        modes = [name for name, on in (("socket mode", settings.slack_app_token), ("http", gw.slack_handler)) if on]
+        return " + ".join(modes) or "posting only (no SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET)"
+
     async def slack_events(request: Request) -> Response:
         if gw.slack_handler is None:
-            return JSONResponse({"error": "Slack is not configured"}, status_code=404)
+            return JSONResponse({"error": "Slack HTTP mode is off (no SLACK_SIGNING_SECRET)"}, status_code=404)
         response: Response = await gw.slack_handler.handle(request)
         return response
 
@@ -331,11 +356,20 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
                 tasks.append(_register_telegram_webhook(gw))
             else:
                 tasks.append(_poll_telegram(gw))
+        socket = None
+        if gw.slack_app is not None and settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            # Socket Mode: Passerelle dials out to Slack; no public URL needed. The client reconnects by itself.
+            socket = AsyncSocketModeHandler(gw.slack_app, settings.slack_app_token)
+            tasks.append(socket.connect_async())  # type: ignore[no-untyped-call]
         gw.background = [asyncio.create_task(t) for t in tasks]  # type: ignore[arg-type]
         try:
             yield
         finally:
             stop.set()
+            if socket is not None:
+                await socket.close_async()  # type: ignore[no-untyped-call]
             for task in gw.background[1:]:
                 task.cancel()
             await asyncio.gather(*gw.background, return_exceptions=True)

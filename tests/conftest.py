@@ -76,7 +76,7 @@ def platforms() -> Iterator[Platforms]:
     with (
         serve_in_thread(telegram.app()) as telegram_url,
         serve_in_thread(graph.app()) as graph_url,
-        serve_in_thread(slack.app()) as slack_url,
+        serve_in_thread(slack.app(), websockets=True) as slack_url,
     ):
         yield Platforms(telegram, telegram_url, graph, graph_url, slack, slack_url)
 

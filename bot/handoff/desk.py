@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -38,6 +39,10 @@ SURVEY = {
 }
 THANKS_FOR_RATING = {"fr": "Merci pour votre avis !", "en": "Thank you for your feedback!"}
 RATING_PAYLOAD = re.compile(r"^csat:([1-5])$")
+# Meta lets a person answer with the HUMAN_AGENT tag up to 7 days after the customer's last message, not later.
+MESSENGER_WINDOW = 7 * 24 * 3600.0
+EDITED = "✏️ Edits are not sent: the customer already has the first version. To correct it, send a new reply."
+DELETED = "🗑️ Deleted in Slack only: the customer still has this message."
 BACK_TO_BOT = {
     "fr": "Merci pour votre patience ! Je vous repasse à l'assistant virtuel : posez-moi vos autres questions ici.",
     "en": "Thanks for your patience! I'm handing you back to the virtual assistant: ask me anything else here.",
@@ -68,13 +73,18 @@ class Desk:
         expected_wait_minutes: int = 15,
         hours: Schedule | None = None,
         zone: str = "Europe/Paris",
+        window_warning: float = 24 * 3600.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """Show tickets on ``board``; deliver replies through ``senders``; log them in Rasa.
 
         A ticket nobody took after ``reannounce_after`` seconds is announced again with ``mention`` (``<!here>``
         or a user group such as ``<!subteam^S123>``), and the customer is told the expected wait. Outside
-        ``hours`` (in time zone ``zone``) the customer is told when someone will be back.
+        ``hours`` (in time zone ``zone``) the customer is told when someone will be back. On Messenger, the thread
+        is warned ``window_warning`` seconds before the 7-day window for a person's replies closes.
         """
+        self.window_warning = window_warning
+        self.clock = clock
         self.hours = hours or {}
         self.zone = zone
         self.reannounce_after = reannounce_after
@@ -135,9 +145,12 @@ class Desk:
         )
         ts = await self.board.post_ticket(ticket)
         await self._save(ticket, ts)
-        notice = closed_notice(datetime.now(tz=timezone.utc), self.hours, self.zone, ticket.language)
+        await self._customer_wrote(ticket)
+        notice = closed_notice(
+            datetime.fromtimestamp(self.clock(), tz=timezone.utc), self.hours, self.zone, ticket.language
+        )
         if notice is None:
-            await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: time.time()})
+            await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: self.clock()})
             return
         # Nobody is there: tell the customer when someone will be, and do not re-announce at night.
         try:
@@ -148,7 +161,7 @@ class Desk:
 
     async def reannounce_due(self) -> int:
         """Announce again the tickets nobody took in time, and reassure their customers; returns how many."""
-        due = await self.redis.zrangebyscore(f"{PREFIX}handoff:waiting", 0, time.time() - self.reannounce_after)
+        due = await self.redis.zrangebyscore(f"{PREFIX}handoff:waiting", 0, self.clock() - self.reannounce_after)
         announced = 0
         for raw in due:
             conversation_id = raw.decode() if isinstance(raw, bytes) else str(raw)
@@ -177,8 +190,9 @@ class Desk:
         while True:
             try:
                 await self.reannounce_due()
+                await self.warn_closing_windows()
             except Exception:  # a Slack or Redis hiccup must not stop the timer
-                log.exception("re-announcing tickets failed")
+                log.exception("re-announcing tickets or warning of closing windows failed")
             await asyncio.sleep(interval)
 
     async def after_message(self, message: Inbound, reply: BotReply) -> None:
@@ -189,6 +203,36 @@ class Desk:
         if found is None or found[0].status == "closed":
             return
         await self.board.post_in_thread(found[1], mirrored_customer_message(message.text))
+        await self._customer_wrote(found[0])
+
+    async def _customer_wrote(self, ticket: Ticket) -> None:
+        """Restart the clock of Messenger's 7-day window for a person's replies."""
+        if ticket.channel == "messenger":
+            await self.redis.zadd(f"{PREFIX}handoff:window", {ticket.conversation_id: self.clock()})
+
+    async def warn_closing_windows(self) -> int:
+        """Warn in the thread when Messenger will soon refuse a person's replies; returns how many warnings."""
+        now = self.clock()
+        due = await self.redis.zrangebyscore(
+            f"{PREFIX}handoff:window", 0, now - (MESSENGER_WINDOW - self.window_warning), withscores=True
+        )
+        warned = 0
+        for raw, last in due:
+            conversation_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+            if not await self.redis.zrem(f"{PREFIX}handoff:window", conversation_id):
+                continue  # another gateway process warned
+            found = await self.ticket(conversation_id)
+            if found is None or found[0].status == "closed":
+                continue
+            closes = datetime.fromtimestamp(last + MESSENGER_WINDOW, tz=timezone.utc)
+            left = max(0.0, (last + MESSENGER_WINDOW - now) / 3600)
+            await self.board.post_in_thread(
+                found[1],
+                f"⏳ Messenger closes this conversation in about {left:.0f} h ({closes:%a %d %b %H:%M} UTC), 7 days "
+                "after the customer's last message: after that, replies cannot reach them until they write again.",
+            )
+            warned += 1
+        return warned
 
     async def _update(self, ticket: Ticket, ts: str) -> None:
         await self._save(ticket, ts)
@@ -224,6 +268,15 @@ class Desk:
             conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": user, "source": self.board.name}}]
         )
 
+    async def thread_changed(self, thread_ts: str, before: str, after: str | None) -> None:
+        """Say in the thread that a manager's edit (or deletion: ``after`` None) does not reach the customer."""
+        conversation_id = await self.conversation_of_thread(thread_ts)
+        if conversation_id is None or before.strip().lower().startswith(NOTE_PREFIXES) or before == after:
+            return
+        found = await self.ticket(conversation_id)
+        if found is not None and found[0].status != "closed":
+            await self.board.post_in_thread(found[1], DELETED if after is None else EDITED)
+
     async def hand_back(self, conversation_id: str, user: str) -> None:
         """Give the conversation back to the bot and tell the customer, in their language."""
         found = await self.ticket(conversation_id)
@@ -234,6 +287,7 @@ class Desk:
         await self.rasa.append_events(
             conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
+        await self.redis.zrem(f"{PREFIX}handoff:window", conversation_id)
         language = ticket.language if ticket.language in SURVEY else "en"
         survey = Outbound(text=SURVEY[language], buttons=tuple(Button(str(n), f"csat:{n}") for n in range(1, 6)))
         try:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -54,12 +55,13 @@ def build_slack_app(desk: Desk, client: AsyncWebClient, signing_secret: str, red
     app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True)
 
     @app.middleware
-    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         event_id = body.get("event_id")
         if event_id and not await redis.set(f"{PREFIX}slack:event:{event_id}", "1", nx=True, ex=EVENT_TTL):
             log.info("ignored a retry of Slack event %s", event_id)
-            return
+            return BoltResponse(status=200, body="")  # acknowledged, so that Slack stops retrying
         await next()
+        return None
 
     @app.action(TAKE_OVER)
     async def take_over(ack: Callable[[], Awaitable[None]], body: dict[str, Any]) -> None:
@@ -79,9 +81,24 @@ def build_slack_app(desk: Desk, client: AsyncWebClient, signing_secret: str, red
 
     @app.event("message")
     async def thread_reply(event: dict[str, Any]) -> None:
-        # Bot posts (ours included), edits, deletions and joins have a subtype or a bot_id: not relayed.
-        if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts") or not event.get("user"):
+        subtype = event.get("subtype")
+        if subtype in ("message_changed", "message_deleted"):
+            await changed_in_thread(event)
+            return
+        # Bot posts (ours included), joins, files and other subtypes are not relayed.
+        if event.get("bot_id") or subtype or not event.get("thread_ts") or not event.get("user"):
             return
         await desk.relay(event["thread_ts"], event["user"], event.get("text") or "")
+
+    async def changed_in_thread(event: dict[str, Any]) -> None:
+        """A manager edited or deleted a reply the customer already has: say so in the thread."""
+        before = event.get("previous_message") or {}
+        after = event.get("message") if event.get("subtype") == "message_changed" else None
+        thread_ts = before.get("thread_ts") or (after or {}).get("thread_ts")
+        if not thread_ts or thread_ts == before.get("ts") or before.get("bot_id") or not before.get("user"):
+            return  # not a person's reply in a thread (the ticket itself, or a bot's post)
+        await desk.thread_changed(
+            thread_ts, before.get("text") or "", None if after is None else after.get("text") or ""
+        )
 
     return app

@@ -194,11 +194,9 @@ def post_slack(
     return httpx.post(f"{gateway_url}/slack/events", content=body, headers=sent, timeout=10)
 
 
-def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") -> bytes:
-    """A block_actions interactivity request body (form-encoded JSON payload)."""
-    from urllib.parse import quote
-
-    payload = {
+def slack_button_payload(action_id: str, conversation_id: str, user: str = "U_AGENT") -> dict[str, Any]:
+    """A block_actions interactivity payload, as a click on a ticket button sends it."""
+    return {
         "type": "block_actions",
         "user": {"id": user, "username": "camille.cm"},
         "team": {"id": "T1"},
@@ -217,16 +215,22 @@ def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") ->
             }
         ],
     }
-    return ("payload=" + quote(json.dumps(payload))).encode()
+
+
+def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") -> bytes:
+    """A block_actions interactivity request body (form-encoded JSON payload)."""
+    from urllib.parse import quote
+
+    return ("payload=" + quote(json.dumps(slack_button_payload(action_id, conversation_id, user)))).encode()
 
 
 _event = iter(range(1, 10**9))
 
 
-def slack_thread_reply(
+def slack_thread_event(
     thread_ts: str, text: str, user: str = "U_AGENT", event_id: str | None = None, **extra: Any
-) -> bytes:
-    """An Events API message posted in a ticket's thread."""
+) -> dict[str, Any]:
+    """An Events API callback: a message posted in a ticket's thread."""
     event = {
         "type": "message",
         "channel": SUPPORT_CHANNEL,
@@ -236,14 +240,19 @@ def slack_thread_reply(
         "thread_ts": thread_ts,
         **extra,
     }
-    return json.dumps(
-        {
-            "token": "legacy",
-            "team_id": "T1",
-            "api_app_id": "A1",
-            "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_event)}",
-            "event_time": int(time.time()),
-            "event": event,
-        }
-    ).encode()
+    return {
+        "token": "legacy",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_event)}",
+        "event_time": int(time.time()),
+        "event": event,
+    }
+
+
+def slack_thread_reply(
+    thread_ts: str, text: str, user: str = "U_AGENT", event_id: str | None = None, **extra: Any
+) -> bytes:
+    """An Events API request body: a message posted in a ticket's thread."""
+    return json.dumps(slack_thread_event(thread_ts, text, user, event_id, **extra)).encode()

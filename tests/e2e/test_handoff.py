@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.rasa_client import RasaClient
@@ -14,6 +17,8 @@ from tests.e2e.gateway_harness import (
     post_slack,
     post_telegram,
     slack_button,
+    slack_button_payload,
+    slack_thread_event,
     slack_thread_reply,
     telegram_button,
     telegram_update,
@@ -158,8 +163,11 @@ def test_a_slack_retry_of_the_same_event_is_relayed_once(gateway: str, platforms
     post_slack(gateway, slack_button("handoff_take_over", conversation), "application/x-www-form-urlencoded")
     update = platforms.slack.wait_for(lambda m, p: m == "chat.update" and conversation in str(p.get("blocks")))
     body = slack_thread_reply(update["ts"], "Je m'en occupe.", event_id="EvRETRY1")
-    post_slack(gateway, body, "application/json")
-    post_slack(gateway, body, "application/json", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "x"})
+    assert post_slack(gateway, body, "application/json").status_code == 200
+    retry = post_slack(
+        gateway, body, "application/json", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "x"}
+    )
+    assert retry.status_code == 200  # acknowledged, or Slack would retry again
     platforms.telegram.wait_for(chat, 2)
     time.sleep(1)
     assert platforms.telegram.texts(chat).count("Je m'en occupe.") == 1
@@ -267,7 +275,6 @@ def test_a_managers_reply_on_messenger_carries_the_human_agent_tag(gateway: str,
 
 
 def test_without_slack_the_local_agent_console_runs_the_whole_loop(stack: Stack, platforms: Platforms) -> None:
-    import httpx
 
     gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=8)
     for key in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_SUPPORT_CHANNEL"):
@@ -314,7 +321,6 @@ def test_without_slack_the_local_agent_console_runs_the_whole_loop(stack: Stack,
 
 
 def test_the_console_is_off_when_slack_is_configured(gateway: str) -> None:
-    import httpx
 
     assert httpx.get(f"{gateway}/agent/state").status_code == 404
 
@@ -350,3 +356,73 @@ def test_the_slash_command_lists_tickets_and_hands_back(gateway: str, platforms:
     assert conversation not in command("list")
     assert "No open ticket" in command(f"close {conversation}")
     assert "`/passerelle list`" in command("dance")
+
+
+def test_socket_mode_runs_the_loop_without_a_public_url(stack: Stack, platforms: Platforms) -> None:
+    from tests.fakes.slack_api import APP_TOKEN
+
+    slack = platforms.slack
+    gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=9)
+    gateway.env.update({"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": ""})
+    connections = slack.socket_connections
+    gateway.start()
+    try:
+        deadline = time.monotonic() + 20
+        while slack.socket_connections == connections and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert slack.socket_connections > connections, "the gateway did not open a Socket Mode connection"
+        assert httpx.get(f"{gateway.url}/healthz").json()["checks"]["slack"] == "socket mode"
+        # HTTP mode is off: without a signing secret nothing is accepted on /slack/events.
+        assert post_slack(gateway.url, slack_thread_reply("1.2", "x"), "application/json").status_code == 404
+
+        conversation = hand_over(gateway.url, platforms)
+        chat = chat_of(conversation)
+        slack.wait_ack(slack.socket_send("interactive", slack_button_payload("handoff_take_over", conversation)))
+        thread = slack.wait_for(lambda m, p: m == "chat.update" and conversation in str(p.get("blocks")))["ts"]
+
+        event = slack_thread_event(thread, "Bonjour, ici Camille.")
+        slack.wait_ack(slack.socket_send("events_api", event))
+        assert platforms.telegram.wait_for(chat, 2)[1] == "Bonjour, ici Camille."
+        slack.wait_ack(slack.socket_send("events_api", event, retry_attempt=1))  # Slack's retry: same event_id
+
+        command = {
+            "command": "/passerelle",
+            "text": "list",
+            "user_id": "U_AGENT",
+            "team_id": "T1",
+            "channel_id": SUPPORT_CHANNEL,
+            "api_app_id": "A1",
+            "response_url": "https://x.invalid/r",
+            "trigger_id": "1.2",
+        }
+        listed = slack.wait_ack(slack.socket_send("slash_commands", command))
+        assert conversation in listed["payload"]["text"]
+        handed = slack.wait_ack(slack.socket_send("slash_commands", {**command, "text": f"handback {conversation}"}))
+        assert "back with the bot" in handed["payload"]["text"]
+        assert "assistant virtuel" in platforms.telegram.wait_for(chat, 3)[2]
+        assert platforms.telegram.texts(chat).count("Bonjour, ici Camille.") == 1
+    finally:
+        gateway.stop()
+
+
+def test_an_edited_reply_is_not_resent_and_the_thread_says_so(gateway: str, platforms: Platforms) -> None:
+    conversation = hand_over(gateway, platforms)
+    chat = chat_of(conversation)
+    post_slack(gateway, slack_button("handoff_take_over", conversation), "application/x-www-form-urlencoded")
+    thread = platforms.slack.wait_for(lambda m, p: m == "chat.update" and conversation in str(p.get("blocks")))["ts"]
+    post_slack(gateway, slack_thread_reply(thread, "Votre colis part demain."), "application/json")
+    platforms.telegram.wait_for(chat, 2)
+
+    # Slack's recorded message_changed event, placed in the ticket's thread.
+    edit = json.loads((Path(__file__).parents[1] / "fixtures/slack/events_message_changed.json").read_text())
+    edit["event_id"] = f"EvEdit{chat}"
+    edit["event"]["channel"] = SUPPORT_CHANNEL
+    edit["event"]["previous_message"].update(text="Votre colis part demain.", thread_ts=thread, ts="1700000099.1")
+    edit["event"]["message"].update(text="Votre colis part lundi.", thread_ts=thread, ts="1700000099.1")
+    assert post_slack(gateway, json.dumps(edit).encode(), "application/json").status_code == 200
+    notice = platforms.slack.wait_for(
+        lambda m, p: m == "chat.postMessage" and p.get("thread_ts") == thread and "Edits are not sent" in p["text"]
+    )
+    assert notice
+    time.sleep(0.5)
+    assert platforms.telegram.texts(chat)[1:] == ["Votre colis part demain."]

@@ -1,9 +1,13 @@
-"""A local stand-in for the Slack Web API that records posts and updates (fails loudly on unknown methods)."""
+"""A local stand-in for Slack: the Web API (records posts and updates, fails loudly on unknown methods) and the
+Socket Mode WebSocket (``apps.connections.open`` then envelopes sent on demand, acknowledgements recorded)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
+import queue
 import threading
 import time
 from typing import Any
@@ -12,9 +16,11 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A1-test-token"
 
 
 class FakeSlack:
@@ -25,6 +31,33 @@ class FakeSlack:
         self.fail_next: list[int] = []
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
+        self._envelopes: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.socket_connections = 0
+
+    def socket_send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
+        """Send an envelope (``events_api``, ``interactive`` or ``slash_commands``) on the Socket Mode connection."""
+        envelope_id = f"env-{next(self._ts)}"
+        self._envelopes.put(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
+        )
+        return envelope_id
+
+    def wait_ack(self, envelope_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The app's acknowledgement of an envelope (with its response payload, if any)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if envelope_id in self.acks:
+                return self.acks[envelope_id]
+            time.sleep(0.05)
+        raise AssertionError(f"envelope {envelope_id} was not acknowledged")
 
     def posts(self, thread_ts: str | None = None) -> list[dict[str, Any]]:
         return [p for m, p in self.calls if m == "chat.postMessage" and p.get("thread_ts") == thread_ts]
@@ -41,9 +74,13 @@ class FakeSlack:
 
     def app(self) -> Starlette:
         async def method(request: Request) -> JSONResponse:
+            name = request.path_params["method"]
+            if name == "apps.connections.open":
+                if request.headers.get("authorization") != f"Bearer {APP_TOKEN}":
+                    return JSONResponse({"ok": False, "error": "invalid_auth"})
+                return JSONResponse({"ok": True, "url": f"ws://{request.url.netloc}/link/?ticket=t1"})
             if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
-            name = request.path_params["method"]
             raw = await request.body()
             if request.headers.get("content-type", "").startswith("application/json"):
                 params = json.loads(raw or b"{}")
@@ -75,4 +112,28 @@ class FakeSlack:
                 return JSONResponse({"ok": True, "channel": params.get("channel"), "ts": params.get("ts")})
             return JSONResponse({"ok": False, "error": f"fake_has_no_{name}"}, 404)
 
-        return Starlette(routes=[Route("/api/{method}", method, methods=["POST"])])
+        async def link(websocket: WebSocket) -> None:
+            await websocket.accept()
+            self.socket_connections += 1
+            await websocket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+
+            async def receive_acks() -> None:
+                while True:
+                    ack = json.loads(await websocket.receive_text())
+                    self.acks[ack["envelope_id"]] = ack
+
+            receiver = asyncio.create_task(receive_acks())
+            try:
+                while not receiver.done():
+                    try:
+                        await websocket.send_json(self._envelopes.get_nowait())
+                    except queue.Empty:
+                        await asyncio.sleep(0.02)
+            except WebSocketDisconnect:
+                pass
+            finally:
+                receiver.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
+                    await receiver
+
+        return Starlette(routes=[Route("/api/{method}", method, methods=["POST"]), WebSocketRoute("/link/", link)])
