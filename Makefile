@@ -4,10 +4,11 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run chat test test-fast lint format eval compare-tokenizers bench lock clean
+.PHONY: help setup train run chat doctor test test-fast lint format eval compare-tokenizers bench compose-model \
+	compose-check lock clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
 
 setup: ## Create or refresh the Python 3.10 environment (.venv); seconds when nothing changed
 	@bash scripts/setup.sh
@@ -20,6 +21,9 @@ run: setup ## Set everything up, start Redis, actions and Rasa, and chat with th
 
 chat: ## Chat in the terminal with an already running bot (RASA_URL)
 	@$(BIN)/bot chat
+
+doctor: setup ## Check the settings (.env), tokens and every service, and say what to fix
+	@$(BIN)/bot doctor
 
 test: setup train ## Run every test: unit, actions, data checks, Rasa test stories, end to end
 	@$(BIN)/pytest -q
@@ -45,6 +49,14 @@ compare-tokenizers: setup train ## Held-out F1 of spaCy (config.yml) vs Whitespa
 
 bench: setup train ## Measure parse latency, round trips and training time; writes bench-results.json
 	@$(BIN)/bot bench
+
+compose-model: train ## Copy the current model to build/docker/model.tar.gz for docker compose (docker/rasa.Dockerfile)
+	@mkdir -p build/docker
+	@cp "$$($(BIN)/bot train | tail -n 1)" build/docker/model.tar.gz
+	@echo "build/docker/model.tar.gz ready: docker compose up -d --build"
+
+compose-check: setup ## Validate docker-compose.yml without a Docker engine (needs Debian's docker-compose)
+	@$(BIN)/pytest -q tests/unit/test_compose.py
 
 lock: ## Re-resolve requirements.txt into requirements.lock (needs a fresh venv)
 	rm -rf /tmp/passerelle-lock && python3.10 -m venv /tmp/passerelle-lock

@@ -7,10 +7,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Settings, load_env_file
 from bot.model import TrainingInputs, train
 
 HELDOUT = ("tests/nlu/heldout_fr.yml", "tests/nlu/heldout_en.yml")
+# The commands a person types read ./.env (as docker compose does); `bot serve` takes its environment as given.
+READS_DOTENV = ("run", "chat", "doctor")
 
 
 def _model(settings: Settings, force: bool = False, config: str | None = None) -> Path:
@@ -96,23 +98,30 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the gateway (webhooks, health, dispatcher) until interrupted."""
-    import logging
-
     import uvicorn
 
+    from bot.logs import configure_logging
     from bot.web import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port or settings.gateway_port,
+        log_config=None,  # uvicorn's own lines go through our format too (text or JSON)
         log_level="warning",
         access_log=False,
         ws="wsproto",
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the configuration and every service the bot needs; one line per check, exit 1 on an error."""
+    from bot.doctor import run
+
+    return run(settings)
 
 
 def cmd_nlp_build(settings: Settings, args: argparse.Namespace) -> int:
@@ -134,6 +143,20 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{key.ljust(width)}  {value}")
     print(f"written to {output}")
     return 0
+
+
+def cmd_learn_mine(settings: Settings, args: argparse.Namespace) -> int:
+    """Collect what the bot did not handle, redact it, cluster it, and write a review file and report."""
+    from bot.learn.mine import run
+
+    return run(settings, args)
+
+
+def cmd_learn_apply(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply a review file, retrain, and keep the new model only if no intent regressed."""
+    from bot.learn.apply import run
+
+    return run(settings, args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="port (default: from GATEWAY_URL, 8080)")
     p.set_defaults(handler=cmd_serve)
 
+    p = commands.add_parser("doctor", help="check settings, tokens and connections, and say what to fix")
+    p.set_defaults(handler=cmd_doctor)
+
     p = commands.add_parser("nlp-build", help="build the bilingual spaCy pipeline (build/spacy/fr_en)")
     p.set_defaults(handler=cmd_nlp_build)
 
@@ -172,10 +198,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="bench-results.json", help="JSON file to update with the figures")
     p.add_argument("--skip-training", action="store_true", help="do not time a fresh training")
     p.set_defaults(handler=cmd_bench)
+    p = commands.add_parser("learn", help="turn conversation logs into new intents: mine, review, apply")
+    learn = p.add_subparsers(dest="learn_command", required=True)
+    p = learn.add_parser("mine", help="find unhandled messages in the logs and propose intents for review")
+    p.add_argument(
+        "source",
+        nargs="?",
+        help="redis://host:port/db (Rasa's tracker store), http(s)://rasa-server (its HTTP API), or a file with "
+        "one tracker JSON per line; default: the tracker store of the current settings",
+    )
+    p.add_argument("--ids", help="with a Rasa URL: file of conversation ids (default: read from the tracker store)")
+    p.add_argument("--out", default="learn-review.yml", help="review file to write")
+    p.add_argument("--report", default="learn-report.html", help="HTML report to write")
+    p.add_argument("--confidence", type=float, default=0.6, help="predictions below this count as unhandled")
+    p.add_argument("--min-cluster", type=int, default=3, help="smallest cluster proposed as an intent")
+    p.set_defaults(handler=cmd_learn_mine)
+    p = learn.add_parser("apply", help="write accepted intents into the project, retrain, promote if no regression")
+    p.add_argument("review", help="the review file written by `bot learn mine` and edited by a trainer")
+    p.add_argument("--accept-all", action="store_true", help="accept every pending candidate and addition")
+    p.add_argument("--tolerance", type=float, default=0.02, help="largest F1 drop allowed for an existing intent")
+    p.add_argument("--project", default=".", help="the Rasa project to change (data/, domain.yml, config.yml)")
+    p.set_defaults(handler=cmd_learn_apply)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bot`` and ``python -m bot``."""
     args = build_parser().parse_args(argv)
+    if args.command in READS_DOTENV:
+        load_env_file(Path(".env"))
     return int(args.handler(Settings.from_env(), args))

@@ -44,6 +44,7 @@ class Settings:
         project_root: Folder holding config.yml, domain.yml and data/.
         models_dir: Where trained models are cached.
         var_dir: Where the local run keeps logs and Redis data.
+        log_format: ``text`` (for people) or ``json`` (one object per line, keyed by conversation id).
 
     """
 
@@ -80,6 +81,7 @@ class Settings:
     handoff_hours: str = ""
     handoff_timezone: str = "Europe/Paris"
     handoff_window_warning_hours: float = 24.0
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -132,6 +134,7 @@ class Settings:
             handoff_window_warning_hours=float(
                 env("HANDOFF_WINDOW_WARNING_HOURS", str(defaults.handoff_window_warning_hours))
             ),
+            log_format=env("LOG_FORMAT", defaults.log_format).strip().lower(),
         )
 
     @property
@@ -148,3 +151,23 @@ class Settings:
     def action_server_port(self) -> int:
         """The port the action server listens on, from ``action_server_url``."""
         return urlsplit(self.action_server_url).port or 5055
+
+
+def load_env_file(path: Path, environ: dict[str, str] | None = None) -> list[str]:
+    """Add the ``KEY=value`` lines of ``path`` (a ``.env``) to the environment, never overriding a set variable.
+
+    The syntax is docker compose's ``env_file``: one assignment per line, ``#`` comments, the value taken as
+    written. Returns the names it set; a missing file sets nothing.
+    """
+    target = os.environ if environ is None else environ
+    if not path.is_file():
+        return []
+    added = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.strip().partition("=")
+        name = name.strip()
+        if not sep or not name or name.startswith("#") or name in target:
+            continue
+        target[name] = value
+        added.append(name)
+    return added

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from bot.conversation import BotReply, Handoff, Inbound, Outbound, replies_after_message
 from bot.language import detect_language, normalize_language
+from bot.logs import conversation
+from bot.metrics import Metrics
 from bot.rasa_client import RasaError
 from bot.store import Progress, QueuedMessage, Store
 
@@ -134,6 +136,7 @@ class Dispatcher:
         on_handoff: HandoffHook | None = None,
         after_message: MessageHook | None = None,
         before_message: InterceptHook | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """Wire the dispatcher; ``senders`` maps a channel name to its outbound side.
 
@@ -148,6 +151,7 @@ class Dispatcher:
         self.on_handoff = on_handoff
         self.after_message = after_message
         self.before_message = before_message
+        self.metrics = metrics or Metrics()
         self.worker_id = uuid.uuid4().hex
         self._attempts: dict[str, int] = {}
         self._retries: set[asyncio.Task[None]] = set()
@@ -198,9 +202,11 @@ class Dispatcher:
                 queued = await self.store.head(conversation_id)
                 if queued is None:
                     return
-                if not await self.handle_message(queued):
-                    self._retry_later(conversation_id)
-                    return
+                with conversation(conversation_id):  # every log line of this message carries the conversation
+                    if not await self.handle_message(queued):
+                        self._retry_later(conversation_id)
+                        return
+                    log.info("handled %s after %.2f s", queued.key, time.time() - queued.enqueued_at)
                 self._attempts.pop(conversation_id, None)
                 if not await self.store.complete(conversation_id, queued):
                     return
@@ -290,6 +296,7 @@ class Dispatcher:
         for index in range(progress.delivered, len(replies)):
             try:
                 await sender.send(queued.message.conversation_id, replies[index])
+                self.metrics.delivered(queued.message.channel)
             except DeliveryError as error:
                 if not error.permanent:
                     log.warning("delivery of %s failed, will retry: %s", queued.key, error)
@@ -297,6 +304,8 @@ class Dispatcher:
                 log.error("reply %d to %s cannot be delivered: %s", index, queued.key, error)
             progress = replace(progress, delivered=index + 1)
             await self.store.save_progress(queued, progress)
+            if progress.delivered == len(replies):
+                self.metrics.answered(queued.message.channel, queued.enqueued_at)
         if handoff is not None and self.on_handoff is not None:
             try:
                 await self.on_handoff(queued.message, handoff)
@@ -315,4 +324,5 @@ class Dispatcher:
         except DeliveryError as error:
             log.warning("delay notice to %s failed: %s", queued.key, error)
             return
+        self.metrics.delivered(queued.message.channel)
         await self.store.save_progress(queued, replace(progress, delay_notice_sent=True))

@@ -67,6 +67,16 @@ class RasaClient:
         )
         return result
 
+    async def latest_message(self, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation's last parsed customer message (intent, ranking), read without the event list."""
+        result = await self._call(
+            "GET",
+            f"/conversations/{conversation_id}/tracker",
+            params={"token": self._token, "include_events": "NONE"},
+        )
+        latest = result.get("latest_message") if isinstance(result, dict) else None
+        return latest if isinstance(latest, dict) else None
+
     async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Append events (``pause``, ``resume``, ``bot`` ...) to the conversation."""
         await self._call(

@@ -31,6 +31,59 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Each service's arguments, built in one place: the local stack below runs them after its program (redis-server,
+# python -m rasa_sdk / rasa / bot) and docker-compose.yml runs the same ones in the containers
+# (tests/unit/test_compose.py checks that they agree).
+
+
+def redis_args(port: int, data_dir: str, bind: str = "127.0.0.1") -> list[str]:
+    """``redis-server``'s arguments: AOF on with an fsync every second, no RDB snapshots."""
+    return [
+        "--bind",
+        bind,
+        "--port",
+        str(port),
+        "--dir",
+        data_dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+    ]
+
+
+def actions_args(port: int) -> list[str]:
+    """The action server's arguments (after ``python -m rasa_sdk``, or ``start`` in the rasa-sdk image)."""
+    return ["--actions", "actions", "--port", str(port)]
+
+
+def rasa_args(token: str, model: str, port: int, root: str, interface: str = "127.0.0.1") -> list[str]:
+    """``rasa``'s arguments: the HTTP API behind ``token``, endpoints and credentials from the project ``root``."""
+    return [
+        "run",
+        "--enable-api",
+        "--auth-token",
+        token,
+        "--interface",
+        interface,
+        "--port",
+        str(port),
+        "--model",
+        model,
+        "--endpoints",
+        str(Path(root) / "endpoints.yml"),
+        "--credentials",
+        str(Path(root) / "credentials.yml"),
+    ]
+
+
+def gateway_args(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The gateway's arguments (after ``python -m bot``)."""
+    return ["serve", "--host", host, "--port", str(port)]
+
+
 @dataclass
 class Stack:
     """The running processes and the addresses they serve."""
@@ -80,24 +133,7 @@ class Stack:
         if shutil.which("redis-server"):
             data = self.settings.var_dir / "redis"
             data.mkdir(parents=True, exist_ok=True)
-            self._spawn(
-                "redis",
-                [
-                    "redis-server",
-                    "--bind",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--dir",
-                    str(data),
-                    "--appendonly",
-                    "yes",
-                    "--appendfsync",
-                    "everysec",
-                    "--save",
-                    "",
-                ],
-            )
+            self._spawn("redis", ["redis-server", *redis_args(port, str(data))])
         else:
             print(
                 "redis-server not found: using an embedded in-memory Redis; conversations are NOT durable "
@@ -135,35 +171,17 @@ class Stack:
         port = self.settings.action_server_port
         self._spawn(
             "actions",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            [sys.executable, "-m", "rasa_sdk", *actions_args(port)],
             env=extra_env,
         )
         self._wait("actions", f"http://127.0.0.1:{port}/health", timeout=60)
 
     def start_rasa(self, model: Path) -> None:
         """Start the Rasa server on loopback, with its HTTP API behind the token."""
-        root = self.settings.project_root
+        s = self.settings
         self._spawn(
             "rasa",
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "run",
-                "--enable-api",
-                "--auth-token",
-                self.settings.rasa_token,
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.settings.rasa_port),
-                "--model",
-                str(model),
-                "--endpoints",
-                str(root / "endpoints.yml"),
-                "--credentials",
-                str(root / "credentials.yml"),
-            ],
+            [sys.executable, "-m", "rasa", *rasa_args(s.rasa_token, str(model), s.rasa_port, str(s.project_root))],
             env=self.rasa_environment(),
         )
         self._wait("rasa", f"{self.settings.rasa_url}/status?token={self.settings.rasa_token}", timeout=180)
@@ -182,7 +200,7 @@ class Stack:
         """Start the gateway (``bot serve``) in front of this stack's Rasa and Redis."""
         self._spawn(
             "gateway",
-            [sys.executable, "-m", "bot", "serve", "--port", str(self.settings.gateway_port)],
+            [sys.executable, "-m", "bot", *gateway_args(self.settings.gateway_port)],
             env={**self.gateway_environment(), **(extra_env or {})},
         )
         self._wait("gateway", f"{self.settings.gateway_url}/healthz", timeout=60)

@@ -24,11 +24,12 @@ from starlette.websockets import WebSocket
 
 from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
-from bot.conversation import Inbound
+from bot.conversation import BotReply, Inbound
 from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
 from bot.handoff.boards import Board, ConsoleBoard, SlackBoard, make_slack_client
 from bot.handoff.desk import Desk
 from bot.handoff.hours import parse_schedule
+from bot.metrics import CONTENT_TYPE, Metrics, NluProbe
 from bot.rasa_client import RasaClient
 from bot.store import RedisStore, open_store
 
@@ -69,13 +70,15 @@ class Gateway:
     desk: Desk | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     telegram_state: str = "off"
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def enqueue(self, messages: list[Inbound]) -> tuple[int, int]:
         """Queue new messages; returns (queued, duplicates)."""
         queued = 0
         for message in messages:
-            if await self.store.enqueue(message):
-                queued += 1
+            new = await self.store.enqueue(message)
+            self.metrics.queued(message.channel, new)
+            queued += new
         return queued, len(messages) - queued
 
 
@@ -93,6 +96,7 @@ def build_gateway(settings: Settings) -> Gateway:
             settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version
         )
     config = DispatcherConfig(workers=settings.gateway_workers, delay_notice_after=settings.delay_notice_seconds)
+    metrics = Metrics()
     board: Board
     handler = None
     if settings.slack_bot_token:
@@ -115,15 +119,23 @@ def build_gateway(settings: Settings) -> Gateway:
         hours=parse_schedule(settings.handoff_hours),
         zone=settings.handoff_timezone,
         window_warning=settings.handoff_window_warning_hours * 3600,
+        metrics=metrics,
     )
+    probe = NluProbe(rasa, metrics)
+
+    async def after_message(message: Inbound, reply: BotReply) -> None:
+        await desk.after_message(message, reply)
+        await probe(message, reply)
+
     dispatcher = Dispatcher(
         store,
         rasa,
         senders,
         config,
         on_handoff=desk.open_ticket,
-        after_message=desk.after_message,
+        after_message=after_message,
         before_message=desk.before_message,
+        metrics=metrics,
     )
     slack_app = None
     if isinstance(board, SlackBoard):
@@ -149,6 +161,7 @@ def build_gateway(settings: Settings) -> Gateway:
         slack_handler=handler,
         slack_app=slack_app,
         desk=desk,
+        metrics=metrics,
     )
 
 
@@ -280,6 +293,15 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             {"status": "degraded" if degraded else "ok", "checks": checks}, status_code=200 if store_ok else 503
         )
 
+    async def metrics(request: Request) -> Response:
+        counts = None
+        try:
+            tickets = await gw.desk.open_tickets() if gw.desk is not None else []
+            counts = len(tickets), sum(1 for ticket in tickets if ticket.status == "waiting")
+        except Exception as error:  # Redis down: still serve the counters (the gauges keep their last value)
+            log.warning("could not count the open tickets: %s", error)
+        return Response(gw.metrics.render(counts), media_type=CONTENT_TYPE)
+
     def slack_mode() -> str:
         if gw.slack_app is None:
             return "off (local agent console at /agent)"
@@ -342,7 +364,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
     async def chat_socket(websocket: WebSocket) -> None:
-        await webchat.serve_socket(websocket, gw.store)
+        await webchat.serve_socket(websocket, gw.store, gw.metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -377,10 +399,11 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
+            Route("/webhooks/telegram", gw.metrics.timed("telegram", telegram_webhook), methods=["POST"]),
             Route("/webhooks/messenger", messenger_verify, methods=["GET"]),
-            Route("/webhooks/messenger", messenger_webhook, methods=["POST"]),
+            Route("/webhooks/messenger", gw.metrics.timed("messenger", messenger_webhook), methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/agent", agent_page, methods=["GET"]),
             Route("/agent/state", agent_state, methods=["GET"]),

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.conversation import Inbound, Outbound
+from bot.metrics import Metrics
 from bot.store import PREFIX, RedisStore
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ async def _drain(redis: Redis, session: str, websocket: WebSocket) -> None:
         await redis.lpop(_outbox(session))
 
 
-async def serve_socket(websocket: WebSocket, store: RedisStore) -> None:
+async def serve_socket(websocket: WebSocket, store: RedisStore, metrics: Metrics | None = None) -> None:
     """Run one browser connection: queue what the customer types, push what the bot answers."""
     session = websocket.query_params.get("session")
     if not valid_session(session):
@@ -132,6 +133,8 @@ async def serve_socket(websocket: WebSocket, store: RedisStore) -> None:
                 await websocket.send_text(json.dumps({"type": "error", "error": str(error)}))
                 continue
             queued = await store.enqueue(inbound)
+            if metrics is not None:
+                metrics.queued(CHANNEL, queued)
             await websocket.send_text(json.dumps({"type": "ack", "id": inbound.message_id, "new": queued}))
     except WebSocketDisconnect:
         pass

@@ -23,6 +23,7 @@ from bot.dispatcher import DeliveryError, Sender
 from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
+from bot.metrics import Metrics
 from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class Desk:
         zone: str = "Europe/Paris",
         window_warning: float = 24 * 3600.0,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         """Show tickets on ``board``; deliver replies through ``senders``; log them in Rasa.
 
@@ -85,6 +87,7 @@ class Desk:
         """
         self.window_warning = window_warning
         self.clock = clock
+        self.metrics = metrics or Metrics()
         self.hours = hours or {}
         self.zone = zone
         self.reannounce_after = reannounce_after
@@ -142,6 +145,7 @@ class Desk:
             summary=handoff.summary,
             order_ids=handoff.order_ids,
             transcript=handoff.transcript,
+            opened_at=self.clock(),
         )
         ts = await self.board.post_ticket(ticket)
         await self._save(ticket, ts)
@@ -246,6 +250,11 @@ class Desk:
         if found is None or found[0].status != "waiting":
             return
         await self._update(replace(found[0], owner=user, status="claimed"), found[1])
+        self._claimed(found[0])
+
+    def _claimed(self, ticket: Ticket) -> None:
+        if ticket.opened_at:  # tickets opened before the field existed have no start time
+            self.metrics.claimed(self.clock() - ticket.opened_at)
 
     async def relay(self, thread_ts: str, user: str, text: str) -> None:
         """Send a manager's thread reply to the customer, unless it is an internal note."""
@@ -259,11 +268,13 @@ class Desk:
         if ticket.status == "waiting":  # answering is taking over
             ticket = replace(ticket, owner=user, status="claimed")
             await self._update(ticket, ts)
+            self._claimed(ticket)
         try:
             await self.senders[ticket.channel].send(conversation_id, Outbound(text=text), from_agent=True)
         except DeliveryError as error:
             await self.board.post_in_thread(ts, f"⚠️ Not delivered to the customer: {error}")
             return
+        self.metrics.delivered(ticket.channel, "agent")
         await self.rasa.append_events(
             conversation_id, [{"event": "bot", "text": text, "metadata": {"agent": user, "source": self.board.name}}]
         )

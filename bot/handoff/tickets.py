@@ -42,6 +42,7 @@ class Ticket:
     owner: str | None = None
     status: str = "waiting"  # waiting | claimed | closed
     rating: int | None = None  # the customer's 1-5 answer to the satisfaction question
+    opened_at: float = 0.0  # when the ticket was posted (Unix time), for the time-to-claim metric
 
 
 def _transcript(ticket: Ticket) -> str:

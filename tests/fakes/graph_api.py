@@ -49,4 +49,10 @@ class FakeGraph:
                 return JSONResponse({"error": {"message": "fake failure", "code": 2}}, status)
             return JSONResponse({"recipient_id": body["recipient"]["id"], "message_id": f"m_{next(self._ids)}"})
 
-        return Starlette(routes=[Route("/{version}/me/messages", send, methods=["POST"])])
+        async def me(request: Request) -> JSONResponse:
+            if request.query_params.get("access_token") != PAGE_TOKEN:
+                return JSONResponse({"error": {"message": "Invalid OAuth access token", "code": 190}}, 400)
+            return JSONResponse({"id": "PAGE", "name": "Atelier Mistral"})
+
+        routes = [Route("/{version}/me/messages", send, methods=["POST"]), Route("/{version}/me", me, methods=["GET"])]
+        return Starlette(routes=routes)

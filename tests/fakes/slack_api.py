@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-A1-test-token"
+SCOPES = "chat:write,channels:history,groups:history,channels:read,groups:read,commands"
 
 
 class FakeSlack:
@@ -34,6 +35,8 @@ class FakeSlack:
         self._envelopes: queue.Queue[dict[str, Any]] = queue.Queue()
         self.acks: dict[str, dict[str, Any]] = {}
         self.socket_connections = 0
+        self.scopes = SCOPES  # what auth.test says the app was granted (x-oauth-scopes)
+        self.channels: dict[str, dict[str, Any]] = {"C_SUPPORT": {"name": "support", "is_member": True}}
 
     def socket_send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
         """Send an envelope (``events_api``, ``interactive`` or ``slash_commands``) on the Socket Mode connection."""
@@ -82,7 +85,9 @@ class FakeSlack:
             if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
             raw = await request.body()
-            if request.headers.get("content-type", "").startswith("application/json"):
+            if request.method == "GET":  # e.g. conversations.info: parameters in the query string
+                params: dict[str, Any] = dict(request.query_params)
+            elif request.headers.get("content-type", "").startswith("application/json"):
                 params = json.loads(raw or b"{}")
             else:
                 params = dict(parse_qsl(raw.decode()))
@@ -102,8 +107,14 @@ class FakeSlack:
                         "team_id": "T1",
                         "user": "passerelle",
                         "team": "Atelier Mistral",
-                    }
+                    },
+                    headers={"x-oauth-scopes": self.scopes},
                 )
+            if name == "conversations.info":
+                found = self.channels.get(str(params.get("channel")))
+                if found is None:
+                    return JSONResponse({"ok": False, "error": "channel_not_found"})
+                return JSONResponse({"ok": True, "channel": {"id": params.get("channel"), **found}})
             if name == "chat.postMessage":
                 return JSONResponse(
                     {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
@@ -136,4 +147,5 @@ class FakeSlack:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                     await receiver
 
-        return Starlette(routes=[Route("/api/{method}", method, methods=["POST"]), WebSocketRoute("/link/", link)])
+        routes = [Route("/api/{method}", method, methods=["GET", "POST"]), WebSocketRoute("/link/", link)]
+        return Starlette(routes=routes)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-TOKEN = "123456:TEST-TOKEN"
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwx"  # BotFather's shape: <digits>:<35 characters>
 
 
 class FakeTelegram:
@@ -26,6 +26,8 @@ class FakeTelegram:
         self.received_at: list[float] = []  # when each call in ``calls`` arrived (time.monotonic)
         self.fail_next: list[int] = []
         self.updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
+        self.webhook_url = ""  # set by setWebhook, served by getWebhookInfo
+        self.last_error = ""  # getWebhookInfo's last_error_message, when set
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
 
@@ -91,7 +93,13 @@ class FakeTelegram:
                     "text": params.get("text", ""),
                 }
             elif name in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
+                if name != "answerCallbackQuery":
+                    self.webhook_url = str(params.get("url") or "") if name == "setWebhook" else ""
                 result = True
+            elif name == "getWebhookInfo":
+                result = {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": 0}
+                if self.last_error:
+                    result.update(last_error_date=int(time.time()) - 60, last_error_message=self.last_error)
             elif name == "getMe":
                 result = {"id": 999, "is_bot": True, "first_name": "AtelierMistralBot", "username": "mistral_bot"}
             elif name == "getUpdates":
