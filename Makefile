@@ -2,6 +2,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# CLINC150's data_full.json (github.com/clinc/oos-eval): `make bench` also scores the pipeline on it when present.
+CLINC150 ?= ../shared/datasets/clinc150/data_full.json
 
 .DEFAULT_GOAL := help
 .PHONY: help setup train run chat doctor test test-fast lint format eval compare-tokenizers bench compose-model \
@@ -47,8 +49,8 @@ compare-tokenizers: setup train ## Held-out F1 of spaCy (config.yml) vs Whitespa
 	@$(BIN)/bot eval
 	@$(BIN)/bot eval --config config.whitespace.yml
 
-bench: setup train ## Measure parse latency, round trips and training time; writes bench-results.json
-	@$(BIN)/bot bench
+bench: setup train ## Measure latencies, training time and CLINC150 scores (if found); writes bench-results.json
+	@$(BIN)/bot bench $(if $(wildcard $(CLINC150)),--clinc150 $(CLINC150))
 
 compose-model: train ## Copy the current model to build/docker/model.tar.gz for docker compose (docker/rasa.Dockerfile)
 	@mkdir -p build/docker

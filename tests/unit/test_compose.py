@@ -140,6 +140,19 @@ def test_the_rasa_image_has_the_model_and_the_spacy_pipeline_config_yml_loads() 
     assert ".env" in ignored and ".venv" in ignored and "build" not in ignored
 
 
+def test_the_rasa_image_has_the_projects_own_components() -> None:
+    dockerfile = (ROOT / "docker" / "rasa.Dockerfile").read_text()
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    custom = [c["name"] for c in config["pipeline"] if "." in c["name"]]
+    assert custom, "config.yml names no component of its own: drop this test and the COPY lines"
+    for name in custom:
+        module = name.rsplit(".", 1)[0].replace(".", "/") + ".py"
+        assert (ROOT / module).exists()
+        assert re.search(
+            rf"^COPY .*\b{re.escape(module)}\b.* /app/{re.escape(module.rsplit('/', 1)[0])}/$", dockerfile, re.M
+        )
+
+
 def test_the_gateway_image_installs_only_pinned_packages() -> None:
     lock = {
         re.split(r"[=\[]", line)[0].lower().replace("_", "-")
