@@ -156,7 +156,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_learn_mine(settings: Settings, args: argparse.Namespace) -> int:
     """Collect what the bot did not handle, redact it, cluster it, and write a review file and report."""
-    from bot.learn.mine import run
+    from bot.learn.mining import run
 
     return run(settings, args)
 

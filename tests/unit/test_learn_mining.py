@@ -1,0 +1,204 @@
+"""`bot learn mine` without a running bot: redaction, what counts as unhandled, clustering, sources, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+import pytest
+
+from bot.learn import review as review_file
+from bot.learn.mining import mine, training_examples
+from bot.learn.mining_report import render
+from bot.learn.pii import redact
+from bot.learn.signals import Unhandled, summarize
+from bot.learn.topics import propose
+from bot.learn.trackers import from_jsonl, from_redis
+from tests.paths import ROOT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("écrivez-moi à lea.martin+sav@example.fr svp", "écrivez-moi à <email> svp"),
+        ("mail me at john.smith@example.co.uk", "mail me at <email>"),
+        ("rappelez-moi au 06 12 34 56 78", "rappelez-moi au <phone>"),
+        ("mon numéro : +33 6 12 34 56 78", "mon numéro : <phone>"),
+        ("call me on +44 20 7946 0958", "call me on <phone>"),
+        ("ma carte 4111 1111 1111 1111 est refusée", "ma carte <card> est refusée"),
+        ("card 4111-1111-1111-1111 declined", "card <card> declined"),
+        ("ma commande CMD-48213 et la n° 60114", "ma commande <order_id> et la <order_id>"),
+        ("order #55031 please", "order <order_id> please"),
+        ("Bonjour, je m'appelle Léa Martin", "Bonjour, je m'appelle <person>"),
+        ("hi, my name is John Smith", "hi, my name is <person>"),
+        ("Mme Dupont attend son colis", "Mme <person> attend son colis"),
+    ],
+)
+def test_personal_data_becomes_placeholders(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["je suis très déçue", "I am not happy with the delivery", "3 articles pour 120 euros", "<email> <phone>"]
+)
+def test_ordinary_words_and_placeholders_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+def user(text: str, intent: str, confidence: float = 0.95, **ranking: float) -> dict[str, Any]:
+    ranks = [{"name": k, "confidence": v} for k, v in ranking.items()] or [{"name": intent, "confidence": confidence}]
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranks},
+    }
+
+
+def action(name: str) -> dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def bot(text: str, **metadata: str) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "metadata": metadata}
+
+
+LANGUAGE_FR = {"event": "slot", "name": "language", "value": "fr"}
+
+
+def reasons(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(u.text, u.reason) for u in summarize({"sender_id": "t:1", "events": events}).unhandled]
+
+
+def test_fallbacks_low_confidence_denials_and_rephrasings_are_unhandled() -> None:
+    events = [
+        LANGUAGE_FR,
+        user("bonjour", "greet"),
+        action("utter_greet"),
+        bot("Bonjour !"),
+        user("vous faites les cartes cadeaux", "nlu_fallback", 0.3),
+        action("action_fallback"),
+        bot("Pouvez-vous reformuler ?"),
+        user("je veux un bon d'achat pour offrir", "payment_issue", 0.41),
+        action("utter_payment_issue"),
+        bot("Pour un problème de paiement..."),
+        user("c'est pour offrir à ma soeur", "payment_issue", 0.9),
+        action("utter_payment_issue"),
+        bot("Pour un problème de paiement..."),
+        user("non, ce n'est pas ma question", "deny"),
+        user("programme de fidélité des points", "store_info", 0.9),
+        action("utter_store_info"),
+        bot("Nos magasins..."),
+        user("programme de fidélité combien de points", "store_info", 0.9),
+    ]
+    assert reasons(events) == [
+        ("vous faites les cartes cadeaux", "fallback"),
+        ("je veux un bon d'achat pour offrir", "low_confidence"),
+        ("c'est pour offrir à ma soeur", "denied"),
+        ("programme de fidélité des points", "rephrased"),
+    ]
+
+
+def test_a_no_to_a_yes_no_question_is_not_a_complaint_about_the_answer() -> None:
+    events = [
+        user("annulez la commande 48213", "cancel_order"),
+        action("cancel_form"),
+        {"event": "active_loop", "name": "cancel_form"},
+        bot("Voulez-vous vraiment annuler ?"),
+        user("non", "deny"),
+    ]
+    assert reasons(events) == []
+
+
+def test_a_handoff_brings_the_question_and_the_managers_answers() -> None:
+    events = [
+        LANGUAGE_FR,
+        user("ma carte cadeau ne marche pas", "payment_issue", 0.8),
+        action("utter_payment_issue"),
+        bot("Pour un problème de paiement..."),
+        user("je veux parler à un humain", "request_human"),
+        action("action_handoff"),
+        {"event": "pause"},
+        user("vous êtes là ?", "greet"),
+        user("elle a été offerte à Noël", "inform", 0.5),
+        bot("Bonjour, les cartes cadeaux sont valables un an.", agent="U1", source="slack"),
+    ]
+    found = summarize({"sender_id": "t:2", "events": events}).unhandled
+    assert [(u.text, u.reason) for u in found] == [
+        ("ma carte cadeau ne marche pas", "handoff"),
+        ("elle a été offerte à Noël", "handoff"),
+    ]
+    assert found[0].answers == ("Bonjour, les cartes cadeaux sont valables un an.",)
+
+
+GIFT = {
+    "fr": [
+        "vous vendez des cartes cadeaux",
+        "carte cadeau de 50 euros",
+        "solde de ma carte cadeau",
+        "offrir une carte cadeau",
+    ],
+    "en": ["do you sell gift cards", "a 50 euro gift card", "my gift card balance", "buy a gift card as a present"],
+}
+LOYALTY = {
+    "fr": ["programme de fidélité", "mes points de fidélité", "carte de fidélité perdue"],
+    "en": ["loyalty program", "my loyalty points", "lost my loyalty card"],
+}
+
+
+def unhandled(text: str, language: str, **ranking: float) -> Unhandled:
+    return Unhandled("t:3", text, language, "fallback", "nlu_fallback", 0.3, ranking)
+
+
+def test_topics_are_separated_joined_across_languages_and_known_questions_become_examples() -> None:
+    items = [unhandled(t, lang, payment_issue=0.7, return_refund=0.2) for lang, ts in GIFT.items() for t in ts]
+    items += [unhandled(t, lang, account_access=0.6, store_info=0.3) for lang, ts in LOYALTY.items() for t in ts]
+    items.append(unhandled("ou est ma commande ???", "fr", order_status=0.4))
+    mined = propose(items, training_examples(ROOT), min_cluster=3)
+    groups = [{t for texts in c.examples.values() for t in texts} for c in mined.candidates]
+    gift = {t for ts in GIFT.values() for t in ts}
+    loyalty = {t for ts in LOYALTY.values() for t in ts}
+    assert gift in groups and loyalty in groups, [(c.name, c.examples) for c in mined.candidates]
+    names = {c.name for c in mined.candidates}
+    assert names & {"gift_card", "gift_cards", "gift"} and names & {"loyalty", "loyalty_points", "loyalty_program"}
+    assert [(a.intent, a.examples["fr"]) for a in mined.additions] == [("order_status", ["ou est ma commande ???"])]
+
+
+def stored_tracker(sender: str, events: list[dict[str, Any]]) -> str:
+    """What Rasa's RedisTrackerStore writes: json.dumps(tracker.as_dialogue().as_dict())."""
+    return json.dumps({"name": sender, "events": events})
+
+
+def test_mining_reads_rasas_redis_tracker_store_and_writes_no_personal_data(tmp_path: Path) -> None:
+    client = fakeredis.FakeRedis()
+    for number, text in enumerate(GIFT["fr"] + ["écrivez à lea@example.fr pour ma carte cadeau de 50 euros"]):
+        events = [LANGUAGE_FR, user(text, "nlu_fallback", 0.2), action("action_fallback"), bot("Pardon ?")]
+        client.set(f"passerelle:tracker:web:{number}", stored_tracker(f"web:{number}", events))
+    client.set("passerelle:lock:web:0", "x")  # not a tracker
+    trackers = list(from_redis("redis://unused", client))
+    assert sorted(t["sender_id"] for t in trackers) == [f"web:{n}" for n in range(5)]
+    review, found = mine(trackers, "redis://test", ROOT)
+    path = tmp_path / "review.yml"
+    review_file.dump(review, path)
+    html = render(review, found)
+    assert "lea@example.fr" not in path.read_text() + html and "&lt;email&gt;" in html
+    loaded = review_file.load(path)
+    assert (loaded.conversations, loaded.messages, loaded.unhandled) == (5, 5, 5)
+    assert [c.size for c in loaded.candidates] == [5]
+
+
+def test_a_jsonl_file_of_trackers_is_read_and_a_broken_line_named(tmp_path: Path) -> None:
+    path = tmp_path / "logs.jsonl"
+    path.write_text(json.dumps({"sender_id": "a", "events": []}) + "\n\n{broken\n", encoding="utf-8")
+    reader = from_jsonl(path)
+    assert next(reader)["sender_id"] == "a"
+    with pytest.raises(ValueError, match=r"logs\.jsonl:3"):
+        next(reader)
+
+
+def test_the_report_escapes_customer_text() -> None:
+    item = unhandled("<script>alert(1)</script> carte cadeau", "fr")
+    review = review_file.Review("s", 1, 1, 1, [review_file.Candidate("c01", "x", 1, {"fr": [item.text], "en": []})])
+    html = render(review, [item])
+    assert "<script>" not in html and "&lt;script&gt;" in html
