@@ -2,7 +2,7 @@
 
 Figures: training time of the demo model, ``POST /model/parse`` latency, REST round-trip latency (NLU, policies,
 actions and Redis), held-out intent macro-F1 per language, and the gateway's webhook acknowledgement latency
-(sequential and 20 in flight). On loopback.
+(sequential and 20 in flight), on loopback; and ``bot learn mine`` on 100,000 logged messages (time, peak memory).
 """
 
 from __future__ import annotations
@@ -132,6 +132,22 @@ async def measure_acks(gateway_url: str, count: int = 500, concurrency: int = 20
     }
 
 
+def measure_mining(project: Path, messages: int = 100_000) -> dict[str, Any]:
+    """``bot learn mine`` on ``messages`` synthetic logged messages, in a fresh process: seconds and peak memory."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.learn.sample_logs", str(messages)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_training: bool = True) -> dict[str, Any]:
     """Train (timed, in a scratch folder), start the stack, measure, and write ``output``."""
     inputs = TrainingInputs.of_project(settings.project_root)
@@ -141,6 +157,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
             started = time.monotonic()
             train(inputs, Path(scratch), force=True, component_cache=Path(scratch) / "cache")
             results["train_seconds"] = round(time.monotonic() - started, 1)
+    results.update(measure_mining(settings.project_root))
     model = train(inputs, settings.models_dir)
     bench_settings = Settings(
         rasa_url=f"http://127.0.0.1:{free_port()}",

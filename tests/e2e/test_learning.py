@@ -5,6 +5,7 @@ recognises gift-card questions it never saw without losing the intents it had.""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -54,7 +55,12 @@ async def scores(model: Path, texts: list[str]) -> tuple[list[str], dict[str, Re
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
 
-    configure_logging_and_warnings(logging.WARNING)
+    level = os.environ.get("LOG_LEVEL")
+    configure_logging_and_warnings(logging.WARNING)  # it also sets LOG_LEVEL for every later subprocess: undone below
+    if level is None:
+        os.environ.pop("LOG_LEVEL", None)
+    else:
+        os.environ["LOG_LEVEL"] = level
     agent = Agent.load(str(model))
 
     async def predict(text: str) -> str:

@@ -21,7 +21,8 @@ MIN_MACRO_F1 = 0.90
 
 
 def rasa(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # LOG_LEVEL explicit: an in-process Rasa call earlier in the session (Agent.load) sets it in os.environ.
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "LOG_LEVEL": "INFO"}
     return subprocess.run(
         [sys.executable, "-m", "rasa", *args],
         cwd=cwd,

@@ -202,3 +202,18 @@ def test_the_report_escapes_customer_text() -> None:
     review = review_file.Review("s", 1, 1, 1, [review_file.Candidate("c01", "x", 1, {"fr": [item.text], "en": []})])
     html = render(review, [item])
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("direct_limit", [3000, 200])  # 200: the k-means path used above 3,000 distinct texts
+def test_synthetic_logs_give_back_their_unknown_topics(direct_limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.learn import topics
+    from bot.learn.sample_logs import sample_trackers
+
+    monkeypatch.setattr(topics, "DIRECT_LIMIT", direct_limit)
+    examples = [(e.text, e.intent, e.language) for e in training_examples(ROOT)]
+    review, found = mine(sample_trackers(examples, 2000, seed=1), "synthetic", ROOT)
+    assert len(found) == 1000  # one unknown question per conversation, the known one answered
+    keywords = " ".join(k for c in review.candidates for k in c.keywords)
+    for topic in ("loyalty", "fidelite", "gift", "cadeau", "switzerland", "suisse"):
+        assert topic in keywords, [c.keywords for c in review.candidates]
+    assert "lea@example.fr" not in str(review)
