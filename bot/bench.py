@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import httpx
 
+from bot import bench_gateway as gateway_bench
 from bot.config import Settings
 from bot.conversation import Inbound
 from bot.learn.evaluate import evaluate, load_examples
@@ -72,23 +72,6 @@ async def measure(client: RasaClient, heldout: list[Path]) -> dict[str, Any]:
 
 _SECRET = "bench-secret"
 _TOKEN = "1:bench"
-
-
-def _telegram_sink() -> Any:
-    """A Bot API stand-in that accepts every call, so the gateway's replies have somewhere to go."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def method(request: Request) -> JSONResponse:
-        form = dict(parse_qsl((await request.body()).decode()))
-        result: Any = True
-        if request.path_params["method"] == "sendMessage":
-            result = {"message_id": 1, "date": 0, "chat": {"id": int(form.get("chat_id", 0)), "type": "private"}}
-        return JSONResponse({"ok": True, "result": result})
-
-    return Starlette(routes=[Route("/bot{token}/{method}", method, methods=["POST"])])
 
 
 async def measure_acks(gateway_url: str, count: int = 500, concurrency: int = 20) -> dict[str, Any]:
@@ -171,24 +154,45 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
     )
     stack = Stack(bench_settings)
     stack.start(model)
+    sinks = gateway_bench.Sinks()
     try:
-        with serve_in_thread(_telegram_sink()) as sink_url:
-            stack.start_gateway(
-                {
-                    "TELEGRAM_TOKEN": _TOKEN,
-                    "TELEGRAM_WEBHOOK_SECRET": _SECRET,
-                    "TELEGRAM_API_URL": f"{sink_url}/bot",
-                    "PUBLIC_URL": bench_settings.gateway_url,
-                }
-            )
+        with serve_in_thread(sinks.app()) as sink_url:
+            gateway_env = {
+                "TELEGRAM_TOKEN": _TOKEN,
+                "TELEGRAM_WEBHOOK_SECRET": _SECRET,
+                "TELEGRAM_API_URL": f"{sink_url}/bot",
+                "PUBLIC_URL": bench_settings.gateway_url,
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_SIGNING_SECRET": gateway_bench.SLACK_SECRET,
+                "SLACK_SUPPORT_CHANNEL": gateway_bench.CHANNEL,
+                "SLACK_API_URL": f"{sink_url}/api/",
+            }
+            stack.start_gateway(gateway_env)
+            at_rest = {name: gateway_bench.rss_mb(p.pid) for name, p in stack.processes.items()}
+            under_load: dict[str, float] = {}
+
+            def sample() -> None:
+                for name, process in stack.processes.items():
+                    under_load[name] = max(under_load.get(name, 0.0), gateway_bench.rss_mb(process.pid))
 
             async def session() -> dict[str, Any]:
                 client = RasaClient(bench_settings.rasa_url, bench_settings.rasa_token)
+                bench = gateway_bench.Bench(bench_settings.gateway_url, client, sinks)
                 try:
                     figures = await measure(client, heldout)
                     figures.update(await measure_acks(bench_settings.gateway_url))
+                    figures.update(await bench.overhead())
+                    figures["throughput_msgs_per_s"] = await bench.throughput(sample)
+                    figures.update(await bench.handoff_relay())
+                    figures["rss_mb"] = {"at_rest": at_rest, "under_load": under_load}
+                    figures.update(
+                        await gateway_bench.kill_run(
+                            bench, stack.processes["gateway"].kill, lambda: stack.start_gateway(gateway_env)
+                        )
+                    )
                     return figures
                 finally:
+                    await bench.http.aclose()
                     await client.aclose()
 
             results.update(asyncio.run(session()))

@@ -1,0 +1,294 @@
+"""Gateway figures for ``make bench``: overhead beside Rasa alone, throughput, handoff relay, memory, a kill -9 run.
+
+The platforms are local sinks (a Bot API and a Slack Web API stand-in that record when each send call arrives), so
+"end to end" is: webhook in -> the send call out, on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import statistics
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from itertools import count
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.conversation import Inbound
+from bot.rasa_client import RasaClient
+
+TURNS = ("bonjour", "où en est ma commande 48213 ?", "hello", "where is order CMD-60114", "merci")
+SECRET = "bench-secret"
+SLACK_SECRET = "bench-slack-secret"
+CHANNEL = "CBENCH"
+_update = count(950_000_000)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+class Sinks:
+    """Bot API and Slack Web API stand-ins recording the arrival time of each send call."""
+
+    def __init__(self) -> None:
+        self.telegram: dict[int, list[tuple[float, str]]] = defaultdict(list)
+        self.slack: list[tuple[float, dict[str, Any]]] = []
+        self._lock = threading.Lock()
+        self._ts = count(1)
+
+    def app(self) -> Starlette:
+        """Both APIs on one server: ``/bot<token>/<method>`` and ``/api/<method>``."""
+
+        async def bot_api(request: Request) -> JSONResponse:
+            form = dict(parse_qsl((await request.body()).decode()))
+            result: Any = True
+            if request.path_params["method"] == "sendMessage":
+                chat = int(form.get("chat_id", 0))
+                with self._lock:
+                    self.telegram[chat].append((time.perf_counter(), form.get("text", "")))
+                result = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}}
+            return JSONResponse({"ok": True, "result": result})
+
+        async def slack_api(request: Request) -> JSONResponse:
+            raw = (await request.body()).decode()
+            form = json.loads(raw) if raw.startswith("{") else dict(parse_qsl(raw))
+            ts = f"1700000000.{next(self._ts):06d}"
+            if request.path_params["method"] == "chat.postMessage":
+                with self._lock:
+                    self.slack.append((time.perf_counter(), {**form, "ts": ts}))
+            return JSONResponse({"ok": True, "ts": form.get("ts", ts), "user_id": "UBOT", "bot_id": "BBOT"})
+
+        return Starlette(
+            routes=[
+                Route("/bot{token}/{method}", bot_api, methods=["POST"]),
+                Route("/api/{method}", slack_api, methods=["POST"]),
+            ]
+        )
+
+    def replies(self, chat: int) -> int:
+        """How many messages the chat got so far."""
+        with self._lock:
+            return len(self.telegram[chat])
+
+    async def wait_reply(self, chat: int, before: int, timeout: float = 30.0) -> float:
+        """The arrival time of the chat's next message after ``before`` of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.telegram[chat]) > before:
+                    return self.telegram[chat][before][0]
+            await asyncio.sleep(0.002)
+        raise TimeoutError(f"no reply to chat {chat}")
+
+    async def wait_slack(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> float:
+        """The arrival time of the first Slack post matching ``predicate``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [t for t, post in self.slack if predicate(post)]
+            if found:
+                return found[0]
+            await asyncio.sleep(0.002)
+        raise TimeoutError("no matching Slack post")
+
+
+def containing(text: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches a Slack post whose text holds ``text``."""
+    return lambda post: text in str(post.get("text", ""))
+
+
+def ticket_of(conversation: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the ticket (not a thread reply) of ``conversation``."""
+    return lambda post: conversation in json.dumps(post) and not post.get("thread_ts")
+
+
+def telegram_update(chat: int, text: str) -> dict[str, Any]:
+    """A private-chat text update."""
+    user = {"id": chat, "is_bot": False, "first_name": "Bench", "language_code": "fr"}
+    message = {"message_id": next(_update) % 10**6, "date": 0, "text": text, "chat": {"id": chat, "type": "private"}}
+    return {"update_id": next(_update), "message": {**message, "from": user}}
+
+
+def signed_slack(body: bytes) -> dict[str, str]:
+    """Headers of a request signed as Slack signs it."""
+    stamp = str(int(time.time()))
+    digest = hmac.new(SLACK_SECRET.encode(), f"v0:{stamp}:{body.decode()}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}", "Content-Type": "application/json"}
+
+
+class Bench:
+    """The gateway and Rasa of a running stack, with the sinks behind them."""
+
+    def __init__(self, gateway_url: str, rasa: RasaClient, sinks: Sinks) -> None:
+        """Measure through ``gateway_url`` and directly through ``rasa``."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        self.http = httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=headers)
+        self.rasa = rasa
+        self.sinks = sinks
+        self.chats = count(6_000_000)
+
+    async def through_gateway(self, chat: int, text: str, timeout: float = 30.0) -> float:
+        """Seconds from the webhook to the first send call of the answer."""
+        before = self.sinks.replies(chat)
+        started = time.perf_counter()
+        (await self.http.post("/webhooks/telegram", json=telegram_update(chat, text))).raise_for_status()
+        return await self.sinks.wait_reply(chat, before, timeout) - started
+
+    async def drain(self) -> None:
+        """Wait until the gateway has answered everything queued before (one message behind the backlog)."""
+        await self.through_gateway(next(self.chats), "bonjour", timeout=600)
+
+    async def direct(self, chat: int, text: str) -> float:
+        """Seconds of a REST round trip to Rasa."""
+        started = time.perf_counter()
+        await self.rasa.send(Inbound(f"direct:{chat}", "bench", text))
+        return time.perf_counter() - started
+
+    async def concurrent(self, measure: Callable[[int, str], Awaitable[float]], users: int, turns: int) -> list[float]:
+        """``users`` conversations at once, each ``turns`` messages in a row."""
+        durations: list[float] = []
+
+        async def user() -> None:
+            chat = next(self.chats)
+            for turn in range(turns):
+                durations.append(await measure(chat, TURNS[turn % len(TURNS)]))
+
+        await asyncio.gather(*(user() for _ in range(users)))
+        return durations
+
+    async def overhead(self) -> dict[str, float]:
+        """End to end through the gateway divided by Rasa alone, p50 and p99, at 1 and 50 conversations."""
+        figures: dict[str, float] = {}
+        for users, turns in ((1, 60), (50, 4)):
+            await self.drain()
+            gateway = await self.concurrent(self.through_gateway, users, turns)
+            rasa = await self.concurrent(self.direct, users, turns)
+            for q in (50, 99):
+                ratio = percentile(gateway, q) / percentile(rasa, q)
+                figures[f"gateway_overhead_p{q}_ratio_at_{users}"] = round(ratio, 2)
+            figures[f"gateway_end_to_end_p99_ms_at_{users}"] = round(1000 * percentile(gateway, 99), 1)
+        figures["gateway_overhead_p50_ratio"] = figures["gateway_overhead_p50_ratio_at_50"]
+        figures["gateway_overhead_p99_ratio"] = figures["gateway_overhead_p99_ratio_at_50"]
+        return figures
+
+    async def throughput(self, sample: Callable[[], None], rates: tuple[int, ...] = (5, 10, 20, 40, 80)) -> float:
+        """The highest offered rate (messages/s, each from a new conversation) whose p99 stays under 1 s."""
+        best = 0.0
+        for rate in rates:
+            await self.drain()
+            tasks = []
+            for i in range(rate * 6):
+                tasks.append(asyncio.create_task(self.through_gateway(next(self.chats), TURNS[i % len(TURNS)])))
+                if i % rate == 0:
+                    sample()
+                await asyncio.sleep(1 / rate)
+            durations = await asyncio.gather(*tasks)
+            if percentile(list(durations), 99) >= 1.0:
+                break
+            best = float(rate)
+        return best
+
+    async def handoff_relay(self, conversations: int = 10, messages: int = 5) -> dict[str, float]:
+        """p99 of customer -> Slack thread post, and of Slack thread reply -> customer, during handoffs."""
+        to_slack: list[float] = []
+        to_customer: list[float] = []
+        await self.drain()
+        for _ in range(conversations):
+            chat = next(self.chats)
+            await self.through_gateway(chat, "je veux parler à un humain")
+            ticket = await self.sinks.wait_slack(ticket_of(f"telegram:{chat}"))
+            thread = next(p["ts"] for t, p in self.sinks.slack if t == ticket)
+            await asyncio.sleep(0.3)  # the handoff notice and the pause are written
+            for n in range(messages):
+                started = time.perf_counter()
+                text = f"message {n} du client {chat}"
+                await self.http.post("/webhooks/telegram", json=telegram_update(chat, text))
+                to_slack.append(await self.sinks.wait_slack(containing(text)) - started)
+                reply = f"réponse {n} au client {chat}"
+                event = {
+                    "type": "event_callback",
+                    "event_id": f"Ev{chat}{n}",
+                    "event": {"type": "message", "user": "UAGENT", "text": reply, "thread_ts": thread, "ts": "1.1"},
+                }
+                body = json.dumps(event).encode()
+                before = self.sinks.replies(chat)
+                started = time.perf_counter()
+                await self.http.post("/slack/events", content=body, headers=signed_slack(body))
+                to_customer.append(await self.sinks.wait_reply(chat, before) - started)
+        return {
+            "handoff_relay_to_slack_p99_ms": round(1000 * percentile(to_slack, 99), 1),
+            "handoff_relay_to_customer_p99_ms": round(1000 * percentile(to_customer, 99), 1),
+            "handoff_relay_p99_ms": round(1000 * percentile(to_slack + to_customer, 99), 1),
+        }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (MB), from /proc."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        status = Path(f"/proc/{one}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return round(total, 1)
+
+
+def median(values: list[float]) -> float:
+    """The median, 0 when empty."""
+    return statistics.median(values) if values else 0.0
+
+
+async def kill_run(
+    bench: Bench, kill: Callable[[], None], restart: Callable[[], None], customers: int = 100
+) -> dict[str, int]:
+    """``kill -9`` of the gateway halfway through a burst, then a restart; platforms retry refused webhooks.
+
+    Every customer says "bonjour" once; lost = customers never answered, duplicated = answers beyond the normal count.
+    """
+    await bench.drain()
+    probe = next(bench.chats)
+    await bench.through_gateway(probe, "bonjour")
+    await asyncio.sleep(1)
+    normal = bench.sinks.replies(probe)
+    chats = [next(bench.chats) for _ in range(customers)]
+    loop = asyncio.get_running_loop()
+    for i, chat in enumerate(chats):
+        if i == customers // 2:
+            kill()
+            await loop.run_in_executor(None, restart)
+        while True:  # what Telegram does with a refused webhook: send it again
+            try:
+                (await bench.http.post("/webhooks/telegram", json=telegram_update(chat, "bonjour"))).raise_for_status()
+                break
+            except httpx.HTTPError:
+                await asyncio.sleep(0.5)
+        await asyncio.sleep(0.02)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and any(bench.sinks.replies(c) < normal for c in chats):
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)  # late duplicates would arrive now
+    counts = [bench.sinks.replies(c) for c in chats]
+    return {
+        "lost_messages": sum(1 for n in counts if n == 0),
+        "duplicated_messages": sum(max(0, n - normal) for n in counts),
+    }
