@@ -173,9 +173,10 @@ def test_a_slack_retry_of_the_same_event_is_relayed_once(gateway: str, platforms
     assert platforms.telegram.texts(chat).count("Je m'en occupe.") == 1
 
 
-def test_slack_429_then_success_posts_the_ticket_once(gateway: str, platforms: Platforms) -> None:
+@pytest.mark.parametrize("failure", [429, 503])
+def test_slack_429_or_5xx_then_success_posts_the_ticket_once(gateway: str, platforms: Platforms, failure: int) -> None:
     chat = next(_chat)
-    platforms.slack.fail_next.append(429)
+    platforms.slack.fail_next.append(failure)
     post_telegram(gateway, telegram_update(chat, "I want to talk to a human", language="en"))
     ticket_for(platforms, f"telegram:{chat}")
     time.sleep(2)
