@@ -31,6 +31,7 @@ _REASON_TEXT = {
     "complaint": "complaint",
     "misunderstood_twice": "the bot misunderstood twice in a row",
     "backoffice_failure": "the back office failed while the bot was helping",
+    "negative_sentiment": "strongly negative message",
 }
 
 
@@ -76,6 +77,8 @@ def _backoffice_failed_recently(tracker: Tracker) -> bool:
 
 def handoff_reason(tracker: Tracker) -> str:
     """Why the conversation goes to a human, from the latest intent and what just happened."""
+    if (tracker.latest_message.get("sentiment") or {}).get("escalated"):
+        return "negative_sentiment"  # bot/nlp/sentiment_escalation.py turned the message into a complaint
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     reason = _REASONS_BY_INTENT.get(intent or "", "customer_request")
     if reason == "customer_request" and _backoffice_failed_recently(tracker):
@@ -91,6 +94,9 @@ def handoff_signal(tracker: Tracker, reason: str) -> dict[str, Any]:
     topics = [i for i in dict.fromkeys(intents) if i not in _NOT_TOPICS]
     order_ids = order_ids_mentioned(tracker)
     summary_parts = [f"Escalated: {_REASON_TEXT.get(reason, reason)}."]
+    sentiment = tracker.latest_message.get("sentiment") or {}
+    if reason == "negative_sentiment" and "score" in sentiment:
+        summary_parts[0] = f"Escalated: {_REASON_TEXT[reason]} (sentiment {sentiment['score']:+.2f})."
     if topics:
         summary_parts.append("Topics: " + ", ".join(topics) + ".")
     if order_ids:

@@ -166,6 +166,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
                 "SLACK_SIGNING_SECRET": gateway_bench.SLACK_SECRET,
                 "SLACK_SUPPORT_CHANNEL": gateway_bench.CHANNEL,
                 "SLACK_API_URL": f"{sink_url}/api/",
+                "FLOOD_LIMIT_MESSAGES": "1000",  # one bench conversation sends 60 messages in a few seconds
             }
             stack.start_gateway(gateway_env)
             at_rest = {name: gateway_bench.rss_mb(p.pid) for name, p in stack.processes.items()}

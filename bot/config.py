@@ -70,6 +70,9 @@ class Settings:
     gateway_workers: int = 8
     delay_notice_seconds: float = 5.0
     max_body_bytes: int = 1_000_000
+    max_message_chars: int = 2000
+    flood_limit_messages: int = 20
+    flood_limit_window_seconds: float = 60.0
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
@@ -81,7 +84,14 @@ class Settings:
     handoff_hours: str = ""
     handoff_timezone: str = "Europe/Paris"
     handoff_window_warning_hours: float = 24.0
+    digest_schedule: str = "weekly"
+    digest_hour: int = 9
     log_format: str = "text"
+    alert_negative_share: float = 0.3
+    alert_window_minutes: float = 60.0
+    alert_min_messages: int = 10
+    insights_check_seconds: float = 60.0
+    journal_retention_days: int = 90
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +127,11 @@ class Settings:
             gateway_workers=int(env("GATEWAY_WORKERS", str(defaults.gateway_workers))),
             delay_notice_seconds=float(env("DELAY_NOTICE_SECONDS", str(defaults.delay_notice_seconds))),
             max_body_bytes=int(env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
+            max_message_chars=int(env("MAX_MESSAGE_CHARS", str(defaults.max_message_chars))),
+            flood_limit_messages=int(env("FLOOD_LIMIT_MESSAGES", str(defaults.flood_limit_messages))),
+            flood_limit_window_seconds=float(
+                env("FLOOD_LIMIT_WINDOW_SECONDS", str(defaults.flood_limit_window_seconds))
+            ),
             slack_bot_token=env("SLACK_BOT_TOKEN", ""),
             slack_signing_secret=env("SLACK_SIGNING_SECRET", ""),
             slack_app_token=env("SLACK_APP_TOKEN", ""),
@@ -134,7 +149,14 @@ class Settings:
             handoff_window_warning_hours=float(
                 env("HANDOFF_WINDOW_WARNING_HOURS", str(defaults.handoff_window_warning_hours))
             ),
+            digest_schedule=env("DIGEST_SCHEDULE", defaults.digest_schedule).strip().lower(),
+            digest_hour=int(env("DIGEST_HOUR", str(defaults.digest_hour))),
             log_format=env("LOG_FORMAT", defaults.log_format).strip().lower(),
+            alert_negative_share=float(env("ALERT_NEGATIVE_SHARE", str(defaults.alert_negative_share))),
+            alert_window_minutes=float(env("ALERT_WINDOW_MINUTES", str(defaults.alert_window_minutes))),
+            alert_min_messages=int(env("ALERT_MIN_MESSAGES", str(defaults.alert_min_messages))),
+            insights_check_seconds=float(env("INSIGHTS_CHECK_SECONDS", str(defaults.insights_check_seconds))),
+            journal_retention_days=int(env("JOURNAL_RETENTION_DAYS", str(defaults.journal_retention_days))),
         )
 
     @property

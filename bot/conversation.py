@@ -41,6 +41,7 @@ class Inbound:
         message_id: The channel's id of the message, unique within the channel, for deduplication.
         attachment: What the customer sent that the bot cannot read (``sticker``, ``photo``, ``voice``...).
         callback_id: The platform's id of a button press, to acknowledge it.
+        refused: Why the message will not be read (over a limit, see bot/limits.py), or None.
 
     """
 
@@ -52,6 +53,7 @@ class Inbound:
     message_id: str | None = None
     attachment: str | None = None
     callback_id: str | None = None
+    refused: str | None = None
 
     @property
     def dedupe_key(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from bot.conversation import BotReply, Handoff, Inbound, Outbound, replies_after_message
 from bot.language import detect_language, normalize_language
+from bot.limits import refusal_notice
 from bot.logs import conversation
 from bot.metrics import Metrics
 from bot.rasa_client import RasaError
@@ -249,6 +250,10 @@ class Dispatcher:
             return True
         progress = await self.store.progress(queued)
         language = await self._language(message)
+        if message.refused:  # over a length or flood limit: a notice (or nothing), never Rasa nor a person
+            notice = refusal_notice(message.refused, language)
+            self.metrics.refused(message.channel, message.refused)
+            return await self._deliver(queued, progress, [notice] if notice else [])
         if message.attachment and not message.text:
             return await self._deliver(queued, progress, [unsupported_reply(message.attachment, language)])
         if message.callback_id and not progress.sent_to_rasa:
@@ -261,7 +266,7 @@ class Dispatcher:
                 log.warning("handling %s before Rasa failed, will retry: %s", queued.key, error)
                 return False
         try:
-            replies = await self._ask_rasa(queued, progress)
+            replies = await self._ask_rasa(queued, progress, sender, language)
         except RasaError as error:
             self.rasa_reachable = False
             log.warning("Rasa unavailable for %s: %s", queued.key, error)
@@ -279,7 +284,7 @@ class Dispatcher:
                 return False
         return True
 
-    async def _ask_rasa(self, queued: QueuedMessage, progress: Progress) -> BotReply:
+    async def _ask_rasa(self, queued: QueuedMessage, progress: Progress, sender: Sender, language: str) -> BotReply:
         if progress.sent_to_rasa:
             tracker = await self.rasa.tracker(queued.message.conversation_id)
             recovered = replies_after_message(tracker.get("events") or [], queued.message.message_id or "")
@@ -287,7 +292,15 @@ class Dispatcher:
                 log.info("recovered the replies to %s from Rasa's tracker", queued.key)
                 return recovered
         await self.store.save_progress(queued, replace(progress, sent_to_rasa=True))
-        return await self.rasa.send(queued.message)
+        answer = asyncio.ensure_future(self.rasa.send(queued.message))
+        patience = queued.enqueued_at + self.config.delay_notice_after - time.time()
+        try:
+            done, _ = await asyncio.wait({answer}, timeout=max(0.0, patience))
+            if not done:  # Rasa is slow (e.g. a slow custom action): tell the customer while waiting
+                await self._maybe_notify_delay(queued, sender, language)
+            return await answer
+        finally:
+            answer.cancel()  # only matters when this worker is being stopped mid-call
 
     async def _deliver(
         self, queued: QueuedMessage, progress: Progress, replies: list[Outbound], handoff: Handoff | None = None

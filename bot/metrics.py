@@ -59,6 +59,12 @@ class Metrics:
             ["channel"],
             registry=r,
         )
+        self.refusals = Counter(
+            "passerelle_messages_refused",
+            "Customer messages not read because they broke a limit (too long, flood)",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.sent = Counter(
             "passerelle_messages_sent",
             "Messages delivered to customers, by the bot or by a person",
@@ -109,6 +115,10 @@ class Metrics:
             buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
             registry=r,
         )
+
+    def refused(self, channel: str, reason: str) -> None:
+        """Count a message not read because it broke a limit (``too_long``, ``flood``, ``flood_quiet``)."""
+        self.refusals.labels(channel, reason).inc()
 
     def queued(self, channel: str, new: bool) -> None:
         """Count a customer message accepted, or a repeated delivery dropped."""
@@ -191,13 +201,14 @@ class NluProbe:
         self.metrics = metrics
         self.timeout = timeout
 
-    async def __call__(self, message: Inbound, reply: BotReply) -> None:
-        """Observe the prediction for ``message`` (the reply itself is not needed)."""
+    async def __call__(self, message: Inbound, reply: BotReply) -> dict[str, Any] | None:
+        """Observe the prediction for ``message`` and return Rasa's parse of it (None for a button press)."""
         if not message.text or message.text.startswith("/"):
-            return
+            return None
         try:
             latest = await asyncio.wait_for(self.rasa.latest_message(message.conversation_id), self.timeout)
         except Exception as error:  # metrics must never hold up or fail a conversation
             log.debug("could not read the NLU prediction: %s", error)
-            return
+            return None
         self.metrics.prediction(latest)
+        return latest

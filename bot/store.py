@@ -7,7 +7,8 @@ Layout (all keys under ``gw:``):
 - ``lock:<conversation>``: which worker handles the conversation now (expires if that worker dies);
 - ``progress:<dedupe key>``: how far the handling of a message went (sent to Rasa, replies delivered),
   so that a worker taking over after a crash neither loses nor repeats anything;
-- ``lang:<conversation>``: the conversation's language as the gateway last saw it.
+- ``lang:<conversation>``: the conversation's language as the gateway last saw it;
+- ``arrivals:<conversation>``: when the conversation's recent messages arrived, for the flood limit (bot/limits.py).
 
 ``RedisStore`` runs on a real Redis, or on fakeredis in process when no Redis is configured (not durable).
 """
@@ -89,6 +90,12 @@ class Store(Protocol):
     async def enqueue(self, message: Inbound) -> bool:
         """Queue a new message; False when it was already accepted (a platform retry)."""
 
+    async def seen(self, message: Inbound) -> bool:
+        """Whether the message was already accepted."""
+
+    async def count_arrival(self, message: Inbound, window: float) -> int:
+        """Record the message's arrival; the conversation's arrivals in the last ``window`` seconds."""
+
     async def wait_ready(self, timeout: float) -> str | None:
         """Wait for a conversation that may have work, or None after ``timeout`` seconds."""
 
@@ -149,6 +156,24 @@ class RedisStore:
         ]
         added = await self._enqueue(keys=keys, args=[self.dedupe_ttl, queued.to_json(), message.conversation_id])
         return bool(added)
+
+    async def seen(self, message: Inbound) -> bool:
+        """Whether the message's deduplication mark is set."""
+        return bool(await self.redis.exists(f"{PREFIX}seen:{message.dedupe_key}"))
+
+    async def count_arrival(self, message: Inbound, window: float) -> int:
+        """Record the message's arrival; the conversation's arrivals in the last ``window`` seconds.
+
+        The count includes this message; the window slides, and every gateway shares it.
+        """
+        key, now = f"{PREFIX}arrivals:{message.conversation_id}", time.time()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {message.dedupe_key: now})
+            pipe.zremrangebyscore(key, "-inf", now - window)
+            pipe.zcard(key)
+            pipe.expire(key, int(window) + 1)
+            _, _, count, _ = await pipe.execute()
+        return int(count)
 
     async def wait_ready(self, timeout: float) -> str | None:
         """Block on the wake-up list."""

@@ -29,6 +29,10 @@ from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
 from bot.handoff.boards import Board, ConsoleBoard, SlackBoard, make_slack_client
 from bot.handoff.desk import Desk
 from bot.handoff.hours import parse_schedule
+from bot.insights.alerts import AlertRule, ReputationWatch
+from bot.insights.journal import RedisJournal
+from bot.insights.recorder import JournalRecorder
+from bot.limits import Limits, screen
 from bot.metrics import CONTENT_TYPE, Metrics, NluProbe
 from bot.rasa_client import RasaClient
 from bot.store import RedisStore, open_store
@@ -71,14 +75,20 @@ class Gateway:
     background: list[asyncio.Task[None]] = field(default_factory=list)
     telegram_state: str = "off"
     metrics: Metrics = field(default_factory=Metrics)
+    limits: Limits = field(default_factory=Limits)
+    watch: ReputationWatch | None = None
+
+    async def accept(self, message: Inbound) -> bool:
+        """Queue a new message, flagged if it breaks a limit (bot/limits.py); False for a repeated delivery."""
+        new = await self.store.enqueue(await screen(message, self.store, self.limits))
+        self.metrics.queued(message.channel, new)
+        return new
 
     async def enqueue(self, messages: list[Inbound]) -> tuple[int, int]:
         """Queue new messages; returns (queued, duplicates)."""
         queued = 0
         for message in messages:
-            new = await self.store.enqueue(message)
-            self.metrics.queued(message.channel, new)
-            queued += new
+            queued += await self.accept(message)
         return queued, len(messages) - queued
 
 
@@ -99,6 +109,7 @@ def build_gateway(settings: Settings) -> Gateway:
     metrics = Metrics()
     board: Board
     handler = None
+    journal = RedisJournal(store.redis, settings.journal_retention_days)
     if settings.slack_bot_token:
         client = make_slack_client(settings.slack_bot_token, settings.slack_api_url)
         board = SlackBoard(client, settings.slack_support_channel)
@@ -120,12 +131,15 @@ def build_gateway(settings: Settings) -> Gateway:
         zone=settings.handoff_timezone,
         window_warning=settings.handoff_window_warning_hours * 3600,
         metrics=metrics,
+        journal=journal,
     )
     probe = NluProbe(rasa, metrics)
+    recorder = JournalRecorder(journal)
 
     async def after_message(message: Inbound, reply: BotReply) -> None:
         await desk.after_message(message, reply)
-        await probe(message, reply)
+        latest = await probe(message, reply)
+        await recorder.message(message, latest, await store.get_language(message.conversation_id))
 
     dispatcher = Dispatcher(
         store,
@@ -162,7 +176,24 @@ def build_gateway(settings: Settings) -> Gateway:
         slack_app=slack_app,
         desk=desk,
         metrics=metrics,
+        limits=Limits(settings.max_message_chars, settings.flood_limit_messages, settings.flood_limit_window_seconds),
+        watch=ReputationWatch(
+            journal,
+            store.redis,
+            board,
+            AlertRule(settings.alert_negative_share, settings.alert_window_minutes * 60, settings.alert_min_messages),
+        ),
     )
+
+
+async def _watch_insights(watch: ReputationWatch, interval: float) -> None:
+    """Check for an e-reputation alert every ``interval`` seconds (never stops on an error)."""
+    while True:
+        try:
+            await watch.check()
+        except Exception as error:
+            log.warning("e-reputation check failed: %s", error)
+        await asyncio.sleep(interval)
 
 
 async def _register_telegram_webhook(gateway: Gateway) -> None:
@@ -364,7 +395,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
     async def chat_socket(websocket: WebSocket) -> None:
-        await webchat.serve_socket(websocket, gw.store, gw.metrics)
+        await webchat.serve_socket(websocket, gw.store, gw.accept)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -372,6 +403,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         tasks: list[Awaitable[None]] = [gw.dispatcher.run(stop)]
         if gw.desk is not None:
             tasks.append(gw.desk.run_timers())
+        if gw.watch is not None:
+            tasks.append(_watch_insights(gw.watch, settings.insights_check_seconds))
         if gw.telegram_bot is not None:
             if settings.public_url:
                 gw.telegram_state = "webhook-unregistered"

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -20,7 +21,6 @@ from redis.asyncio import Redis
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.conversation import Inbound, Outbound
-from bot.metrics import Metrics
 from bot.store import PREFIX, RedisStore
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ async def _drain(redis: Redis, session: str, websocket: WebSocket) -> None:
         await redis.lpop(_outbox(session))
 
 
-async def serve_socket(websocket: WebSocket, store: RedisStore, metrics: Metrics | None = None) -> None:
-    """Run one browser connection: queue what the customer types, push what the bot answers."""
+async def serve_socket(websocket: WebSocket, store: RedisStore, accept: Callable[[Inbound], Awaitable[bool]]) -> None:
+    """Run one browser connection: ``accept`` what the customer types, push what the bot answers."""
     session = websocket.query_params.get("session")
     if not valid_session(session):
         await websocket.close(code=4400)
@@ -132,9 +132,7 @@ async def serve_socket(websocket: WebSocket, store: RedisStore, metrics: Metrics
             except ValueError as error:
                 await websocket.send_text(json.dumps({"type": "error", "error": str(error)}))
                 continue
-            queued = await store.enqueue(inbound)
-            if metrics is not None:
-                metrics.queued(CHANNEL, queued)
+            queued = await accept(inbound)
             await websocket.send_text(json.dumps({"type": "ack", "id": inbound.message_id, "new": queued}))
     except WebSocketDisconnect:
         pass

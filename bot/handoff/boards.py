@@ -34,6 +34,9 @@ class Board(Protocol):
     async def post_in_thread(self, ts: str, text: str, broadcast: bool = False) -> None:
         """Add a message under the ticket (``broadcast``: also to the whole channel)."""
 
+    async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Post a message of its own in the channel (an e-reputation alert); raise ``DeliveryError`` on failure."""
+
 
 def make_slack_client(token: str, api_url: str) -> AsyncWebClient:
     """A Web API client that retries 429 (after ``Retry-After``), 5xx and connection errors."""
@@ -81,6 +84,13 @@ class SlackBoard:
         except SlackApiError as error:
             raise DeliveryError(f"Slack refused a thread message: {error.response.get('error')}") from error
 
+    async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Post in the support channel."""
+        try:
+            await self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
+        except SlackApiError as error:
+            raise DeliveryError(f"Slack refused the message: {error.response.get('error')}") from error
+
 
 class ConsoleBoard:
     """Tickets kept in Redis for the local agent console (``/agent``), a stand-in for Slack."""
@@ -122,6 +132,17 @@ class ConsoleBoard:
     async def post_in_thread(self, ts: str, text: str, broadcast: bool = False) -> None:
         """Append to the ticket's thread."""
         await self.redis.rpush(f"{PREFIX}console:thread:{ts}", text)
+
+    async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Keep the notice for the console page (the last 50)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(f"{PREFIX}console:notices", json.dumps({"at": time.time(), "text": text}))
+            pipe.ltrim(f"{PREFIX}console:notices", -50, -1)
+            await pipe.execute()
+
+    async def notices(self) -> list[dict[str, Any]]:
+        """The kept notices, newest first."""
+        return [json.loads(raw) for raw in reversed(await self.redis.lrange(f"{PREFIX}console:notices", 0, -1))]
 
     async def state(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest tickets with their threads, newest first, for the console page."""

@@ -23,6 +23,7 @@ from bot.dispatcher import DeliveryError, Sender
 from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
+from bot.insights.journal import CLAIM, HANDOFF, RATING, Event, Journal
 from bot.metrics import Metrics
 from bot.store import PREFIX
 
@@ -77,17 +78,20 @@ class Desk:
         window_warning: float = 24 * 3600.0,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        journal: Journal | None = None,
     ) -> None:
         """Show tickets on ``board``; deliver replies through ``senders``; log them in Rasa.
 
         A ticket nobody took after ``reannounce_after`` seconds is announced again with ``mention`` (``<!here>``
         or a user group such as ``<!subteam^S123>``), and the customer is told the expected wait. Outside
         ``hours`` (in time zone ``zone``) the customer is told when someone will be back. On Messenger, the thread
-        is warned ``window_warning`` seconds before the 7-day window for a person's replies closes.
+        is warned ``window_warning`` seconds before the 7-day window for a person's replies closes. Handoffs, claims
+        and ratings are written to ``journal`` for the service digest.
         """
         self.window_warning = window_warning
         self.clock = clock
         self.metrics = metrics or Metrics()
+        self.journal = journal
         self.hours = hours or {}
         self.zone = zone
         self.reannounce_after = reannounce_after
@@ -150,6 +154,7 @@ class Desk:
         ts = await self.board.post_ticket(ticket)
         await self._save(ticket, ts)
         await self._customer_wrote(ticket)
+        await self._journal(HANDOFF, ticket, reason=ticket.reason)
         notice = closed_notice(
             datetime.fromtimestamp(self.clock(), tz=timezone.utc), self.hours, self.zone, ticket.language
         )
@@ -250,11 +255,30 @@ class Desk:
         if found is None or found[0].status != "waiting":
             return
         await self._update(replace(found[0], owner=user, status="claimed"), found[1])
-        self._claimed(found[0])
+        await self._claimed(found[0])
 
-    def _claimed(self, ticket: Ticket) -> None:
+    async def _claimed(self, ticket: Ticket) -> None:
         if ticket.opened_at:  # tickets opened before the field existed have no start time
             self.metrics.claimed(self.clock() - ticket.opened_at)
+            await self._journal(CLAIM, ticket, seconds=self.clock() - ticket.opened_at)
+
+    async def _journal(self, kind: str, ticket: Ticket, **fields: Any) -> None:
+        """Record a handoff, claim or rating for the digest (best effort: never fails the desk's work)."""
+        if self.journal is None:
+            return
+        event = Event(
+            kind,
+            self.clock(),
+            ticket.conversation_id,
+            ticket.channel,
+            language=ticket.language,
+            id=f"{kind}:{ticket.conversation_id}:{ticket.opened_at}",
+            **fields,
+        )
+        try:
+            await self.journal.record(event)
+        except Exception as error:
+            log.warning("could not write the journal: %s", error)
 
     async def relay(self, thread_ts: str, user: str, text: str) -> None:
         """Send a manager's thread reply to the customer, unless it is an internal note."""
@@ -268,7 +292,7 @@ class Desk:
         if ticket.status == "waiting":  # answering is taking over
             ticket = replace(ticket, owner=user, status="claimed")
             await self._update(ticket, ts)
-            self._claimed(ticket)
+            await self._claimed(ticket)
         try:
             await self.senders[ticket.channel].send(conversation_id, Outbound(text=text), from_agent=True)
         except DeliveryError as error:
@@ -320,6 +344,7 @@ class Desk:
             return True  # a stale or repeated press: nothing for the bot to answer either
         ticket, ts = found
         await self._update(replace(ticket, rating=int(match.group(1))), ts)
+        await self._journal(RATING, ticket, rating=int(match.group(1)))
         thanks = THANKS_FOR_RATING.get(ticket.language, THANKS_FOR_RATING["en"])
         await self.senders[ticket.channel].send(message.conversation_id, Outbound(text=thanks))
         return True

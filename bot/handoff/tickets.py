@@ -17,6 +17,7 @@ REASONS = {
     "complaint": "complaint",
     "misunderstood_twice": "the bot misunderstood twice",
     "backoffice_failure": "back office failure",
+    "negative_sentiment": "strongly negative message",
 }
 CHANNEL_NAMES = {"telegram": "Telegram", "messenger": "Messenger", "web": "Website chat", "test": "Test"}
 TRANSCRIPT_LINES = 8

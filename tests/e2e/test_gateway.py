@@ -77,6 +77,30 @@ def test_messages_are_answered_in_order(gateway: str, platforms: Platforms) -> N
     assert "Bonjour" in texts[0] and "Avec plaisir" in texts[1] and "à bientôt" in texts[2]
 
 
+def test_a_message_too_long_to_read_gets_a_request_to_sum_it_up(gateway: str, platforms: Platforms) -> None:
+    chat = new_chat()
+    long_text = "Bonjour, je vous écris au sujet de ma commande. " * 50  # 2,450 characters, over the 2,000 limit
+    post_telegram(gateway, telegram_update(chat, long_text))
+    assert "trop long" in platforms.telegram.wait_for(chat, 1)[0]
+    post_telegram(gateway, telegram_update(chat, "où en est ma commande CMD-48213 ?"))
+    assert "expédiée" in platforms.telegram.wait_for(chat, 2)[1]
+
+
+def test_a_flood_is_told_once_and_the_rest_is_not_read(gateway: str, platforms: Platforms) -> None:
+    """Past 20 messages in a minute, one notice, then silence: Rasa does not see the flood."""
+    chat = new_chat()
+    for i in range(26):
+        assert post_telegram(gateway, telegram_update(chat, f"merci {i}")).status_code == 200
+    deadline = time.monotonic() + 60
+    while not any("beaucoup de messages" in t for t in platforms.telegram.texts(chat)):
+        assert time.monotonic() < deadline, platforms.telegram.texts(chat)
+        time.sleep(0.1)
+    time.sleep(1.5)  # nothing else comes
+    texts = platforms.telegram.texts(chat)
+    assert "beaucoup de messages" in texts[-1] and sum("beaucoup de messages" in t for t in texts) == 1
+    assert sum("plaisir" in t for t in texts) == 20  # the first 20 were read and answered, one answer each
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
 def test_telegram_requests_without_the_secret_are_refused(
     gateway: str, platforms: Platforms, secret: str | None

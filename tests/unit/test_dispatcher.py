@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -22,10 +23,12 @@ class ScriptedRasa:
         self.sent: list[str] = []
         self.down = False
         self.tracker_events = tracker_events or []
+        self.slowness = 0.0
 
     async def send(self, message: Inbound) -> BotReply:
         if self.down:
             raise RasaError("connection refused")
+        await asyncio.sleep(self.slowness)
         self.sent.append(message.text)
         self.tracker_events.append({"event": "user", "text": message.text, "metadata": message.rasa_metadata()})
         self.tracker_events.extend({"event": "bot", "text": t} for t in self.replies)
@@ -55,9 +58,11 @@ def message(text: str = "bonjour", message_id: str = "1", **extra: Any) -> Inbou
     return Inbound("test:1", "test", text, message_id=message_id, **extra)
 
 
-async def make(rasa: ScriptedRasa, channel: RecordingChannel) -> tuple[Dispatcher, RedisStore]:
+async def make(
+    rasa: ScriptedRasa, channel: RecordingChannel, delay_notice_after: float = 60
+) -> tuple[Dispatcher, RedisStore]:
     store = RedisStore(FakeAsyncRedis(), durable=False)
-    return Dispatcher(store, rasa, {"test": channel}, DispatcherConfig(delay_notice_after=0)), store
+    return Dispatcher(store, rasa, {"test": channel}, DispatcherConfig(delay_notice_after=delay_notice_after)), store
 
 
 async def test_a_message_is_answered_and_leaves_the_queue() -> None:
@@ -131,7 +136,7 @@ async def test_a_permanent_failure_is_not_retried_forever() -> None:
 async def test_while_rasa_is_down_the_message_waits_and_the_customer_is_told_once() -> None:
     rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
     rasa.down = True
-    dispatcher, store = await make(rasa, channel)
+    dispatcher, store = await make(rasa, channel, delay_notice_after=0)
     await store.enqueue(message("where is my order?"))
     await dispatcher.handle_conversation("test:1", "w1")
     await dispatcher.handle_conversation("test:1", "w1")
@@ -139,6 +144,24 @@ async def test_while_rasa_is_down_the_message_waits_and_the_customer_is_told_onc
     rasa.down = False
     await dispatcher.handle_conversation("test:1", "w1")
     assert channel.sent[1:] == ["Bonjour !"] and await store.head("test:1") is None
+
+
+async def test_while_rasa_is_slow_the_customer_is_told_once_then_gets_the_answer() -> None:
+    rasa, channel = ScriptedRasa(["Votre commande est en route."]), RecordingChannel()
+    rasa.slowness = 0.4  # e.g. a custom action waiting on a slow back office
+    dispatcher, store = await make(rasa, channel, delay_notice_after=0.1)
+    await store.enqueue(message("où est ma commande ?"))
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert len(channel.sent) == 2 and "petit retard" in channel.sent[0]
+    assert channel.sent[1] == "Votre commande est en route." and rasa.sent == ["où est ma commande ?"]
+
+
+async def test_a_quick_answer_comes_without_a_delay_notice() -> None:
+    rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
+    dispatcher, store = await make(rasa, channel, delay_notice_after=0.2)
+    await store.enqueue(message())
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["Bonjour !"]
 
 
 @pytest.mark.parametrize(("hint", "expected"), [("fr", "stickers"), ("en", "can't see stickers")])
@@ -165,3 +188,13 @@ async def test_a_messenger_image_is_named_in_the_polite_answer() -> None:
     await store.enqueue(message("", attachment="image", language_hint="fr"))
     await dispatcher.handle_conversation("test:1", "w1")
     assert "images" in channel.sent[0]
+
+
+@pytest.mark.parametrize(("reason", "expected"), [("too_long", ["trop long"]), ("flood_quiet", [])])
+async def test_a_refused_message_gets_its_notice_and_never_reaches_rasa(reason: str, expected: list[str]) -> None:
+    rasa, channel = ScriptedRasa(["unused"]), RecordingChannel()
+    dispatcher, store = await make(rasa, channel)
+    await store.enqueue(message("bonjour", refused=reason))
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert rasa.sent == [] and await store.head("test:1") is None
+    assert len(channel.sent) == len(expected) and all(e in t for e, t in zip(expected, channel.sent, strict=True))

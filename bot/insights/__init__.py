@@ -1,0 +1,1 @@
+"""Community insights: sentiment, e-reputation alerts, service digest."""

@@ -1,0 +1,110 @@
+"""The service journal: one small record per customer message, handoff, claim and rating, for alerts and digests.
+
+Records are kept in Redis, one sorted set per UTC day (``gw:journal:<YYYY-MM-DD>``, scored by time), for
+``retention_days``. They hold no personal data: customer text is kept only for messages the bot did not handle or
+that read negative (to show examples and to cluster topics), and only after ``bot.learn.pii.redact``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from bot.store import PREFIX
+
+MESSAGE, HANDOFF, CLAIM, RATING = "message", "handoff", "claim", "rating"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened in a conversation.
+
+    Attributes:
+        kind: ``message`` (a customer message the bot read), ``handoff``, ``claim`` (a person took it over) or
+            ``rating`` (the customer's 1-5 satisfaction answer).
+        at: Unix time.
+        conversation_id: The conversation (``telegram:123``).
+        channel: Its channel.
+        language: The conversation's language (messages).
+        intent: The intent Rasa recognised (messages).
+        unhandled: The bot did not understand the message (fallback or low confidence).
+        sentiment: The message's sentiment score, -1 to 1 (messages).
+        text: The redacted text, kept only for unhandled or negative messages.
+        reason: Why the conversation was handed over (handoffs).
+        seconds: From the ticket to the claim (claims).
+        rating: 1-5 (ratings).
+        id: Unique; an event whose id was recorded already is not recorded again.
+
+    """
+
+    kind: str
+    at: float
+    conversation_id: str
+    channel: str
+    language: str | None = None
+    intent: str | None = None
+    unhandled: bool = False
+    sentiment: float | None = None
+    text: str | None = None
+    reason: str | None = None
+    seconds: float | None = None
+    rating: int | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> str:
+        """Serialise, leaving out empty fields."""
+        return json.dumps({k: v for k, v in asdict(self).items() if v not in (None, False)}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Event:
+        """Read back."""
+        data: dict[str, Any] = json.loads(raw)
+        return cls(**data)
+
+
+class Journal(Protocol):
+    """Where events are kept."""
+
+    async def record(self, event: Event) -> None:
+        """Keep an event."""
+
+    async def between(self, start: float, end: float) -> list[Event]:
+        """Events with ``start <= at < end``, oldest first."""
+
+
+def _day(at: float) -> str:
+    return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+class RedisJournal:
+    """The journal in Redis, one sorted set per UTC day."""
+
+    def __init__(self, redis: Redis, retention_days: int = 90) -> None:
+        """Keep events ``retention_days`` days."""
+        self.redis = redis
+        self.retention = retention_days * 24 * 3600
+
+    async def record(self, event: Event) -> None:
+        """Add the event to its day, once per event id (a message handled again after a crash is not counted twice)."""
+        if not await self.redis.set(f"{PREFIX}journal:id:{event.id}", 1, nx=True, ex=7 * 24 * 3600):
+            return
+        key = f"{PREFIX}journal:{_day(event.at)}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(key, {event.to_json(): event.at})
+            pipe.expireat(key, int(event.at) + self.retention)
+            await pipe.execute()
+
+    async def between(self, start: float, end: float) -> list[Event]:
+        """Read the days the range covers."""
+        events: list[Event] = []
+        day = datetime.fromtimestamp(start, tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        while day.timestamp() < end:
+            raw = await self.redis.zrangebyscore(f"{PREFIX}journal:{day:%Y-%m-%d}", start, f"({end}")
+            events.extend(Event.from_json(r) for r in raw)
+            day += timedelta(days=1)
+        return sorted(events, key=lambda e: e.at)

@@ -1,0 +1,89 @@
+"""Per-customer limits applied when a message arrives: its length, and how many messages a minute (flood).
+
+A message over a limit is still queued (so that it keeps its place and a platform retry is recognised), flagged
+with the reason; the dispatcher then answers with a clear notice instead of sending it to Rasa or to a person.
+Flooding gets one notice, and the messages after it are dropped quietly until fewer than the limit arrived in the
+last window (a sliding window: a customer who keeps flooding stays muted).
+The counters live in Redis, so every gateway replica counts the same customer together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from bot.conversation import Inbound, Outbound
+from bot.language import normalize_language
+
+TOO_LONG = "too_long"
+FLOOD = "flood"
+FLOOD_QUIET = "flood_quiet"
+
+NOTICES = {
+    TOO_LONG: {
+        "fr": "Votre message est trop long pour moi. Pouvez-vous le résumer en quelques phrases ?",
+        "en": "Your message is too long for me. Could you sum it up in a few sentences?",
+    },
+    FLOOD: {
+        "fr": "Vous m'envoyez beaucoup de messages d'un coup : je ne lis pas les suivants pendant une minute. "
+        "Écrivez-moi ensuite, en un seul message si possible.",
+        "en": "You're sending me a lot of messages at once: I won't read the next ones for a minute. "
+        "Write to me after that, in one message if you can.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits; 0 turns one off.
+
+    Attributes:
+        max_chars: Longest message text read.
+        flood_messages: Messages a customer may send within any window.
+        flood_window: The sliding window, in seconds.
+
+    """
+
+    max_chars: int = 2000
+    flood_messages: int = 20
+    flood_window: float = 60.0
+
+
+class ArrivalCounter(Protocol):
+    """What the limits need from the store."""
+
+    async def seen(self, message: Inbound) -> bool:
+        """Whether this message was already accepted (a platform retry)."""
+
+    async def count_arrival(self, message: Inbound, window: float) -> int:
+        """Record the message's arrival; how many of the conversation's messages arrived in the last ``window``."""
+
+
+def refusal(message: Inbound, recent: int, limits: Limits) -> str | None:
+    """Why the message is not read (``TOO_LONG``, ``FLOOD``, ``FLOOD_QUIET``), or None.
+
+    ``recent`` is the number of the customer's messages in the current window, this one included.
+    """
+    if limits.max_chars and len(message.text) > limits.max_chars:
+        return TOO_LONG
+    if limits.flood_messages and recent > limits.flood_messages:
+        return FLOOD if recent == limits.flood_messages + 1 else FLOOD_QUIET
+    return None
+
+
+async def screen(message: Inbound, counter: ArrivalCounter, limits: Limits) -> Inbound:
+    """The message, flagged with the reason it will not be read, if any. Repeats are not counted."""
+    if not limits.flood_messages or await counter.seen(message):
+        recent = 0
+    else:
+        recent = await counter.count_arrival(message, limits.flood_window)
+    reason = refusal(message, recent, limits)
+    return message if reason is None else replace(message, refused=reason)
+
+
+def refusal_notice(reason: str, language: str) -> Outbound | None:
+    """What the customer is told about a refused message (None: nothing, it is dropped quietly)."""
+    notices = NOTICES.get(reason)
+    if notices is None:
+        return None
+    return Outbound(text=notices[normalize_language(language) or "fr"])
