@@ -361,7 +361,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         board = console_board(request)
         if board is None:
             return JSONResponse({"error": "console off"}, status_code=404)
-        return JSONResponse({"tickets": await board.state()})
+        return JSONResponse({"tickets": await board.state(), "notices": await board.notices()})
 
     async def agent_action(request: Request) -> Response:
         board = console_board(request)

@@ -93,10 +93,13 @@ def alert_message(reading: Reading, rule: AlertRule) -> tuple[str, list[dict[str
         f"⚠️ E-reputation alert: {reading.negatives} of the last {reading.messages} customer messages "
         f"({reading.share:.0%}) are negative or complaints, in the last {minutes} min"
     )
-    trend = (
-        f"Trend: {reading.previous_share:.0%} in the {minutes} min before "
-        f"({reading.previous_negatives} of {reading.previous_messages}) → {reading.share:.0%} now."
+    before = (
+        f"{reading.previous_share:.0%} in the {minutes} min before ({reading.previous_negatives} of "
+        f"{reading.previous_messages})"
+        if reading.previous_messages
+        else f"no messages in the {minutes} min before"
     )
+    trend = f"Trend: {before} → {reading.share:.0%} now."
     examples = "\n".join(f"> {escape(text)[:280]}" for text in reading.examples) or "_(no text kept)_"
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*"}},

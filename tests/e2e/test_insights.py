@@ -1,0 +1,68 @@
+"""Community insights end to end: real gateway, Rasa, actions and Redis; alerts and tickets in the fake Slack."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from bot.stack import Stack
+from tests.e2e.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
+
+pytestmark = pytest.mark.stack
+_chat = iter(range(4_100_000, 4_199_999))
+INSIGHTS_CHANNEL = "C_INSIGHTS"
+
+
+def alerts(platforms: Platforms) -> list[dict[str, Any]]:
+    return [
+        p
+        for p in platforms.slack.posts()
+        if p.get("channel") == INSIGHTS_CHANNEL and "E-reputation alert" in str(p.get("text"))
+    ]
+
+
+@pytest.fixture(scope="module")
+def watched_gateway(stack: Stack, platforms: Platforms) -> Any:
+    """A gateway on a journal of its own that checks for alerts twice a second, with a low minimum of messages."""
+    gateway: GatewayProcess = platforms.new_gateway(stack, stack.log_dir, redis_db=10)
+    gateway.env.update(
+        {
+            "SLACK_SUPPORT_CHANNEL": INSIGHTS_CHANNEL,
+            "INSIGHTS_CHECK_SECONDS": "0.5",
+            "ALERT_MIN_MESSAGES": "6",
+            "ALERT_NEGATIVE_SHARE": "0.5",
+        }
+    )
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
+def converse(gateway: GatewayProcess, platforms: Platforms, texts: list[str]) -> None:
+    """One new customer per text; wait until each got an answer."""
+    chats = [next(_chat) for _ in texts]
+    for chat, text in zip(chats, texts, strict=True):
+        assert post_telegram(gateway.url, telegram_update(chat, text)).status_code == 200
+    for chat in chats:
+        platforms.telegram.wait_for(chat, 1)
+
+
+def test_normal_traffic_then_a_burst_of_complaints_posts_one_alert(
+    watched_gateway: GatewayProcess, platforms: Platforms
+) -> None:
+    converse(watched_gateway, platforms, ["bonjour", "hello", "où est ma commande CMD-48213 ?", "merci"] * 2)
+    time.sleep(1.5)  # three checks
+    assert alerts(platforms) == []
+    complaints = ["c'est inadmissible", "service client nul", "pire service de ma vie", "this is unacceptable"]
+    converse(watched_gateway, platforms, complaints * 3)
+    platforms.slack.wait_for(lambda m, p: p.get("channel") == INSIGHTS_CHANNEL and "E-reputation" in str(p))
+    time.sleep(2)  # more checks, more complaints' tickets: still one alert
+    converse(watched_gateway, platforms, complaints)
+    time.sleep(1.5)
+    posted = alerts(platforms)
+    assert len(posted) == 1, posted
+    assert "negative or complaints" in posted[0]["text"]
+    examples = str(posted[0]["blocks"]).split("Examples (redacted)")[1]
+    assert sum(text in examples for text in complaints) == 3  # three of the customers' words, as examples
