@@ -6,8 +6,8 @@ PY := $(BIN)/python
 CLINC150 ?= ../shared/datasets/clinc150/data_full.json
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run chat doctor test test-fast lint format eval compare-tokenizers bench compose-model \
-	compose-check lock clean
+.PHONY: help setup train run chat doctor test test-fast lint audit format eval compare-tokenizers bench \
+	compose-model compose-check lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -34,13 +34,16 @@ test-fast: setup ## Run the tests that need no trained model nor running service
 	@$(BIN)/pytest -q -m "not stack"
 
 lint: setup ## Lint, check formatting and type-check
-	@$(BIN)/ruff check bot actions tests
-	@$(BIN)/ruff format --check bot actions tests
+	@$(BIN)/ruff check bot actions tests scripts
+	@$(BIN)/ruff format --check bot actions tests scripts
 	@$(BIN)/mypy
 
+audit: ## Check requirements.lock for known vulnerabilities (pip-audit in .venv-audit, exceptions: audit-ignore.toml)
+	@$(if $(wildcard $(PY)),$(PY),python3) scripts/audit.py
+
 format: setup ## Format the code
-	@$(BIN)/ruff format bot actions tests
-	@$(BIN)/ruff check --fix bot actions tests
+	@$(BIN)/ruff format bot actions tests scripts
+	@$(BIN)/ruff check --fix bot actions tests scripts
 
 eval: setup train ## Intent macro-F1 per language on the held-out split
 	@$(BIN)/bot eval
