@@ -222,6 +222,29 @@ def test_messages_wait_while_rasa_is_down_and_the_customer_is_told(stack: Stack,
         back.stop()
 
 
+def test_a_customer_waiting_on_a_slow_rasa_is_told_then_answered_once(stack: Stack, platforms: Platforms) -> None:
+    """Each turn takes 4 s (a slow custom action, an overloaded Rasa): the webhook is still acknowledged at once, the
+    customer hears after DELAY_NOTICE_SECONDS (1 s here) that the message is safe, then gets the answer, once."""
+    from bot.threaded_server import serve_in_thread
+    from tests.fakes.slow_rasa import SlowRasa
+
+    slow = SlowRasa(stack.settings.rasa_url, delay=4.0)
+    with serve_in_thread(slow.app()) as slow_url:
+        gateway = platforms.new_gateway(stack, stack.log_dir, rasa_url=slow_url, redis_db=12)
+        gateway.start()
+        chat = new_chat()
+        try:
+            started = time.monotonic()
+            assert post_telegram(gateway.url, telegram_update(chat, "où en est ma commande CMD-48213 ?")).is_success
+            assert time.monotonic() - started < 1.0  # the platform never waits for Rasa
+            notice, answer = platforms.telegram.wait_for(chat, 2, timeout=30)[:2]
+            assert "retard" in notice and "expédiée" in answer
+            time.sleep(1.5)
+            assert len(platforms.telegram.texts(chat)) == 2 and slow.turns == 1
+        finally:
+            gateway.stop()
+
+
 def test_polling_mode_without_a_public_url(stack: Stack, platforms: Platforms) -> None:
     gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=4)
     gateway.env["PUBLIC_URL"] = ""
