@@ -2,7 +2,8 @@
 
 Figures: training time of the demo model, ``POST /model/parse`` latency, REST round-trip latency (NLU, policies,
 actions and Redis), held-out intent macro-F1 per language, and the gateway's webhook acknowledgement latency
-(sequential and 20 in flight), on loopback; and ``bot learn mine`` on 100,000 logged messages (time, peak memory).
+(sequential and 20 in flight), on loopback; ``bot learn mine`` on 100,000 logged messages (time, peak memory); and the
+sentiment lexicon's held-out accuracy and macro-F1 per language and time per message.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import httpx
 from bot import bench_gateway as gateway_bench
 from bot.config import Settings
 from bot.conversation import Inbound
+from bot.insights import sentiment_eval
+from bot.insights.sentiment import score
 from bot.learn.evaluate import evaluate, load_examples
 from bot.model import TrainingInputs, train
 from bot.rasa_client import RasaClient
@@ -131,6 +134,24 @@ def measure_mining(project: Path, messages: int = 100_000) -> dict[str, Any]:
     return figures
 
 
+def measure_sentiment(rounds: int = 10) -> dict[str, Any]:
+    """Sentiment lexicon: accuracy and macro-F1 per language (held-out and blind sets), milliseconds per message."""
+    report = sentiment_eval.evaluate(sentiment_eval.HELDOUT)  # loads both lexicons first
+    examples = sentiment_eval.load_examples(sentiment_eval.HELDOUT)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for example in examples:
+            score(example.text, example.language)
+    per_message = (time.perf_counter() - started) * 1000 / (rounds * len(examples))
+    blind = sentiment_eval.evaluate(sentiment_eval.BLIND)
+    return {
+        **{f"sentiment_heldout_accuracy_{lang}": figures["accuracy"] for lang, figures in report.items()},
+        **{f"sentiment_heldout_macro_f1_{lang}": figures["macro_f1"] for lang, figures in report.items()},
+        **{f"sentiment_blind_accuracy_{lang}": figures["accuracy"] for lang, figures in blind.items()},
+        "sentiment_ms_per_message": round(per_message, 3),
+    }
+
+
 def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_training: bool = True) -> dict[str, Any]:
     """Train (timed, in a scratch folder), start the stack, measure, and write ``output``."""
     inputs = TrainingInputs.of_project(settings.project_root)
@@ -141,6 +162,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
             train(inputs, Path(scratch), force=True, component_cache=Path(scratch) / "cache")
             results["train_seconds"] = round(time.monotonic() - started, 1)
     results.update(measure_mining(settings.project_root))
+    results.update(measure_sentiment())
     model = train(inputs, settings.models_dir)
     bench_settings = Settings(
         rasa_url=f"http://127.0.0.1:{free_port()}",

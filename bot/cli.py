@@ -1,4 +1,4 @@
-"""The ``bot`` command line: train, run, chat, evaluate and benchmark."""
+"""The ``bot`` command line: train, run, chat, evaluate, benchmark, learn and report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from bot.config import Settings, load_env_file
@@ -13,7 +14,7 @@ from bot.model import TrainingInputs, train
 
 HELDOUT = ("tests/nlu/heldout_fr.yml", "tests/nlu/heldout_en.yml")
 # The commands a person types read ./.env (as docker compose does); `bot serve` takes its environment as given.
-READS_DOTENV = ("run", "chat", "doctor")
+READS_DOTENV = ("run", "chat", "doctor", "report", "digest")
 
 
 def _model(settings: Settings, force: bool = False, config: str | None = None) -> Path:
@@ -133,6 +134,26 @@ def cmd_nlp_build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sentiment(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a message's sentiment and the terms that made it, or score the lexicon on a labelled file."""
+    from bot.insights.sentiment import score
+    from bot.insights.sentiment_eval import HELDOUT, evaluate, format_report
+    from bot.language import detect_language
+
+    if args.eval is not None:
+        print(format_report(evaluate(Path(args.eval) if args.eval else HELDOUT)))
+        return 0
+    if not args.text:
+        print("bot sentiment: give a message, or --eval [PATH]", file=sys.stderr)
+        return 2
+    language = args.language or detect_language(args.text)
+    result = score(args.text, language)
+    print(f"{result.score:+.3f} {result.label}{' (strong)' if result.strong else ''} [{language}]")
+    for term, weight in result.terms:
+        print(f"  {weight:+.2f}  {term}")
+    return 0
+
+
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure training time, latencies and held-out scores; print them and write bench-results.json."""
     from bot.bench import run_bench
@@ -166,6 +187,26 @@ def cmd_learn_apply(settings: Settings, args: argparse.Namespace) -> int:
     from bot.learn.apply import run
 
     return run(settings, args)
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the service digest of a period as an HTML page."""
+    from bot.insights.digest_job import run_report
+
+    return run_report(settings, args)
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """Post the service digest of a period now, to Slack or (without Slack) as a page in var/reports."""
+    from bot.insights.digest_job import run_digest
+
+    return run_digest(settings, args)
+
+
+def _period_arguments(p: argparse.ArgumentParser, days: int) -> None:
+    p.add_argument("--days", type=int, default=days, help=f"the whole local days before today (default {days})")
+    p.add_argument("--from", dest="first", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first local day")
+    p.add_argument("--to", dest="last", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last local day, included")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,6 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("nlp-build", help="build the bilingual spaCy pipeline (build/spacy/fr_en)")
     p.set_defaults(handler=cmd_nlp_build)
 
+    p = commands.add_parser("sentiment", help="a message's sentiment (-1..1, label), or --eval on a labelled file")
+    p.add_argument("text", nargs="?", help="the customer's message")
+    p.add_argument("--language", choices=["fr", "en"], help="the message's language (default: detected)")
+    p.add_argument("--eval", nargs="?", const="", metavar="PATH", help="score a labelled file (default: held-out set)")
+    p.set_defaults(handler=cmd_sentiment)
+
     p = commands.add_parser("bench", help="measure training time, latencies and held-out scores")
     p.add_argument("--output", default="bench-results.json", help="JSON file to update with the figures")
     p.add_argument("--skip-training", action="store_true", help="do not time a fresh training")
@@ -234,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--project", default=".", help="the Rasa project to change (data/, domain.yml, config.yml)")
     p.set_defaults(handler=cmd_learn_apply)
+
+    p = commands.add_parser("report", help="write the service digest of a period as an HTML page (journal in Redis)")
+    _period_arguments(p, 7)
+    p.add_argument("--out", default="report.html", help="HTML file to write")
+    p.set_defaults(handler=cmd_report)
+    p = commands.add_parser("digest", help="post the service digest now, to Slack (or var/reports without Slack)")
+    _period_arguments(p, 7)
+    p.set_defaults(handler=cmd_digest)
     return parser
 
 

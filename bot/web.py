@@ -118,7 +118,7 @@ def build_gateway(settings: Settings) -> Gateway:
             "SLACK_BOT_TOKEN is not set: handoff tickets go to the local agent console at /agent "
             "(a stand-in for Slack, served to this machine only)"
         )
-        board = ConsoleBoard(store.redis)
+        board = ConsoleBoard(store.redis, settings.var_dir / "reports")
     desk = Desk(
         store.redis,
         board,
@@ -186,14 +186,20 @@ def build_gateway(settings: Settings) -> Gateway:
     )
 
 
-async def _watch_insights(watch: ReputationWatch, interval: float) -> None:
-    """Check for an e-reputation alert every ``interval`` seconds (never stops on an error)."""
+async def _watch_insights(watch: ReputationWatch, settings: Settings) -> None:
+    """Every ``INSIGHTS_CHECK_SECONDS``: an e-reputation alert if one is due, the service digest if it is due."""
+    from bot.insights.digest_job import post_due_digest
+
     while True:
         try:
             await watch.check()
         except Exception as error:
             log.warning("e-reputation check failed: %s", error)
-        await asyncio.sleep(interval)
+        try:
+            await post_due_digest(watch.journal, watch.board, watch.redis, settings)  # type: ignore[arg-type]
+        except ValueError as error:  # a DIGEST_SCHEDULE or DIGEST_HOUR it cannot read
+            log.warning("service digest: %s", error)
+        await asyncio.sleep(settings.insights_check_seconds)
 
 
 async def _register_telegram_webhook(gateway: Gateway) -> None:
@@ -404,7 +410,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         if gw.desk is not None:
             tasks.append(gw.desk.run_timers())
         if gw.watch is not None:
-            tasks.append(_watch_insights(gw.watch, settings.insights_check_seconds))
+            tasks.append(_watch_insights(gw.watch, settings))
         if gw.telegram_bot is not None:
             if settings.public_url:
                 gw.telegram_state = "webhook-unregistered"

@@ -7,7 +7,12 @@ FROM rasa/rasa:3.6.21-full
 COPY --chown=1001:0 build/spacy/fr_en /app/build/spacy/fr_en
 COPY --chown=1001:0 endpoints.yml credentials.yml /app/
 COPY --chown=1001:0 build/docker/model.tar.gz /app/models/passerelle.tar.gz
-# config.yml's intent classifier is the project's own component (bot/nlp/linear_intent_classifier.py); Rasa puts
-# its working directory (/app) on the import path.
-COPY --chown=1001:0 bot/__init__.py /app/bot/__init__.py
-COPY --chown=1001:0 bot/nlp/__init__.py bot/nlp/linear_intent_classifier.py /app/bot/nlp/
+# config.yml's intent classifier and sentiment component are the project's own (bot/nlp/), with what they import;
+# Rasa puts its working directory (/app) on the import path.
+COPY --chown=1001:0 bot/__init__.py bot/language.py /app/bot/
+COPY --chown=1001:0 bot/nlp/__init__.py bot/nlp/linear_intent_classifier.py bot/nlp/sentiment_escalation.py /app/bot/nlp/
+COPY --chown=1001:0 bot/insights/ /app/bot/insights/
+# The sentiment lexicons match inflected forms through spaCy's lemma tables (the version of requirements.lock).
+USER root
+RUN pip install --no-cache-dir spacy-lookups-data==1.0.5
+USER 1001

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+from pathlib import Path
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -15,9 +17,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import PROJECT_ROOT
 from bot.dispatcher import DeliveryError
 from bot.handoff.tickets import Ticket, ticket_blocks, ticket_text
+from bot.insights.digest import Digest
+from bot.insights.digest_render import digest_blocks, digest_text, render_html
 from bot.store import PREFIX
+
+log = logging.getLogger(__name__)
 
 
 class Board(Protocol):
@@ -84,6 +91,29 @@ class SlackBoard:
         except SlackApiError as error:
             raise DeliveryError(f"Slack refused a thread message: {error.response.get('error')}") from error
 
+    async def post_digest(self, digest: Digest, chart_png: bytes) -> str:
+        """Post the digest, then its chart as a file; return the message's ts.
+
+        A refused digest raises ``DeliveryError`` (try again later); a refused chart (e.g. ``missing_scope``:
+        ``files:write``) is logged and said in the digest's thread, since the digest itself is there.
+        """
+        try:
+            posted = await self.client.chat_postMessage(
+                channel=self.channel, text=digest_text(digest), blocks=digest_blocks(digest)
+            )
+        except SlackApiError as error:
+            raise DeliveryError(f"Slack refused the digest: {error.response.get('error')}") from error
+        ts = str(posted["ts"])
+        try:
+            await self.client.files_upload_v2(
+                channel=self.channel, file=chart_png, filename="digest.png", title="Messages and negative share per day"
+            )
+        except SlackApiError as error:
+            reason = error.response.get("error")
+            log.warning("Slack refused the digest's chart: %s", reason)
+            await self.post_in_thread(ts, f"The chart could not be uploaded ({reason}): `bot report` draws it.")
+        return ts
+
     async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Post in the support channel."""
         try:
@@ -97,9 +127,10 @@ class ConsoleBoard:
 
     name = "console"
 
-    def __init__(self, redis: Redis) -> None:
-        """Keep the console's state in ``redis``."""
+    def __init__(self, redis: Redis, reports_dir: Path = PROJECT_ROOT / "var" / "reports") -> None:
+        """Keep the console's state in ``redis``, and digests as web pages in ``reports_dir``."""
         self.redis = redis
+        self.reports_dir = reports_dir
 
     async def post_ticket(self, ticket: Ticket) -> str:
         """Store a new ticket."""
@@ -143,6 +174,15 @@ class ConsoleBoard:
     async def notices(self) -> list[dict[str, Any]]:
         """The kept notices, newest first."""
         return [json.loads(raw) for raw in reversed(await self.redis.lrange(f"{PREFIX}console:notices", 0, -1))]
+
+    async def post_digest(self, digest: Digest, chart_png: bytes) -> str:
+        """Write the digest as a web page (``digest-<first day>[_<last day>].html``); return its path."""
+        days = f"{digest.first_day}" if digest.first_day == digest.last_day else f"{digest.first_day}_{digest.last_day}"
+        path = self.reports_dir / f"digest-{days}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render_html(digest, chart_png), encoding="utf-8")
+        log.info("service digest written to %s (Slack is not configured): open it in a browser", path)
+        return str(path)
 
     async def state(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest tickets with their threads, newest first, for the console page."""

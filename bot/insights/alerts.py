@@ -20,10 +20,11 @@ from redis.asyncio import Redis
 from bot.dispatcher import DeliveryError
 from bot.handoff.tickets import escape
 from bot.insights.journal import MESSAGE, Event, Journal
+from bot.insights.sentiment import NEGATIVE_TO
 from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
-NEGATIVE_CUTOFF = -0.25  # a message at or under this sentiment reads negative
+NEGATIVE_CUTOFF = NEGATIVE_TO  # a message at or under this sentiment reads negative (its label)
 EPISODE_KEY = f"{PREFIX}alert:episode"
 
 
@@ -77,12 +78,13 @@ def read_window(events: list[Event], now: float, rule: AlertRule) -> Reading:
     previous = [e for e in events if e.kind == MESSAGE and now - 2 * rule.window <= e.at < now - rule.window]
     negatives = [e for e in current if is_negative(e)]
     worst = sorted((e for e in negatives if e.text), key=lambda e: (e.sentiment or 0.0, -e.at))
+    examples = list(dict.fromkeys(e.text or "" for e in worst))  # the most negative first, each text once
     return Reading(
         messages=len(current),
         negatives=len(negatives),
         previous_messages=len(previous),
         previous_negatives=sum(is_negative(e) for e in previous),
-        examples=tuple(e.text or "" for e in worst[: rule.examples]),
+        examples=tuple(examples[: rule.examples]),
     )
 
 

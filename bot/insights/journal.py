@@ -57,8 +57,10 @@ class Event:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> str:
-        """Serialise, leaving out empty fields."""
-        return json.dumps({k: v for k, v in asdict(self).items() if v not in (None, False)}, ensure_ascii=False)
+        """Serialise, leaving out empty fields (None, False; a 0.0 sentiment or 0 seconds is kept)."""
+        return json.dumps(
+            {k: v for k, v in asdict(self).items() if v is not None and v is not False}, ensure_ascii=False
+        )
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Event:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import pytest
 
+from bot.rasa_client import RasaClient
 from bot.stack import Stack
 from tests.e2e.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
 
@@ -66,3 +68,46 @@ def test_normal_traffic_then_a_burst_of_complaints_posts_one_alert(
     assert "negative or complaints" in posted[0]["text"]
     examples = str(posted[0]["blocks"]).split("Examples (redacted)")[1]
     assert sum(text in examples for text in complaints) == 3  # three of the customers' words, as examples
+
+
+def test_a_strongly_negative_message_is_escalated_with_the_reason_on_the_ticket(
+    gateway: str, platforms: Platforms
+) -> None:
+    chat = next(_chat)
+    # An order-status question, by its words; strongly negative, by its tone (the classifier alone says order_status).
+    angry = "Où est ma commande CMD-48213 ??? 3 semaines d'attente, vous êtes des escrocs et des incapables !!!"
+    post_telegram(gateway, telegram_update(chat, angry))
+    texts = platforms.telegram.wait_for(chat, 2)
+    assert "Une personne va vous répondre" in " ".join(texts)
+    ticket = platforms.slack.wait_for(
+        lambda m, p: m == "chat.postMessage" and not p.get("thread_ts") and f"telegram:{chat}" in str(p.get("blocks"))
+    )
+    assert "strongly negative message" in str(ticket["blocks"])
+
+
+def test_a_merely_unhappy_customer_is_answered_by_the_bot(gateway: str, platforms: Platforms) -> None:
+    chat = next(_chat)
+    unhappy = "Où est ma commande CMD-48213 ??? ça fait 3 semaines, vous êtes vraiment nuls !!!"  # about -0.7
+    post_telegram(gateway, telegram_update(chat, unhappy))
+    assert "expédiée" in platforms.telegram.wait_for(chat, 1)[0]
+    time.sleep(1)
+    assert not any(f"telegram:{chat}" in str(p.get("blocks")) for p in platforms.slack.posts())
+
+
+async def test_each_message_keeps_its_sentiment_in_the_tracker(
+    gateway: str, platforms: Platforms, rasa: RasaClient
+) -> None:
+    chat = next(_chat)
+    for text in ("bonjour, où en est ma commande CMD-48213 ?", "merci beaucoup, c'est parfait !"):
+        post_telegram(gateway, telegram_update(chat, text))
+    platforms.telegram.wait_for(chat, 2)
+    deadline = time.monotonic() + 30
+    while True:
+        events = (await rasa.tracker(f"telegram:{chat}"))["events"]
+        users = [e for e in events if e["event"] == "user"]
+        if len(users) == 2 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    sentiments = [u["parse_data"]["sentiment"] for u in users]
+    assert [s["label"] for s in sentiments] == ["neutral", "positive"]
+    assert not any(s["escalated"] for s in sentiments) and sentiments[1]["score"] > 0.25

@@ -1,5 +1,6 @@
-"""A local stand-in for Slack: the Web API (records posts and updates, fails loudly on unknown methods) and the
-Socket Mode WebSocket (``apps.connections.open`` then envelopes sent on demand, acknowledgements recorded)."""
+"""A local stand-in for Slack: the Web API (records posts, updates and uploaded files, fails loudly on unknown
+methods) and the Socket Mode WebSocket (``apps.connections.open`` then envelopes sent on demand, acknowledgements
+recorded)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,22 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-1-A1-test-token"
-SCOPES = "chat:write,channels:history,groups:history,channels:read,groups:read,commands"
+SCOPES = "chat:write,channels:history,groups:history,channels:read,groups:read,commands,files:write"
 
 
 class FakeSlack:
-    """Records ``chat.postMessage`` and ``chat.update``; ``fail_next`` answers 429 (Retry-After 1) first."""
+    """Records ``chat.postMessage`` and ``chat.update``; ``fail_next`` answers 429 (Retry-After 1) first.
+
+    Files come as ``files_upload_v2`` sends them: ``files.getUploadURLExternal`` gives an upload URL on this server,
+    the bytes are POSTed there, ``files.completeUploadExternal`` shares them in a channel (then in ``files``);
+    ``files_error`` makes the first step fail with that error (e.g. ``missing_scope``).
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
@@ -37,6 +43,9 @@ class FakeSlack:
         self.socket_connections = 0
         self.scopes = SCOPES  # what auth.test says the app was granted (x-oauth-scopes)
         self.channels: dict[str, dict[str, Any]] = {"C_SUPPORT": {"name": "support", "is_member": True}}
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> filename, length, data once uploaded
+        self.files: list[dict[str, Any]] = []  # completed uploads: id, title, filename, channel, data
+        self.files_error: str | None = None
 
     def socket_send(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> str:
         """Send an envelope (``events_api``, ``interactive`` or ``slash_commands``) on the Socket Mode connection."""
@@ -85,12 +94,12 @@ class FakeSlack:
             if request.headers.get("authorization") != f"Bearer {BOT_TOKEN}":
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
             raw = await request.body()
-            if request.method == "GET":  # e.g. conversations.info: parameters in the query string
-                params: dict[str, Any] = dict(request.query_params)
-            elif request.headers.get("content-type", "").startswith("application/json"):
-                params = json.loads(raw or b"{}")
-            else:
-                params = dict(parse_qsl(raw.decode()))
+            # Query string parameters: GET methods (conversations.info) and some POSTs (files.getUploadURLExternal).
+            params: dict[str, Any] = dict(request.query_params)
+            if request.method == "POST" and request.headers.get("content-type", "").startswith("application/json"):
+                params.update(json.loads(raw or b"{}"))
+            elif request.method == "POST":
+                params.update(parse_qsl(raw.decode()))
             if isinstance(params.get("blocks"), str):
                 params["blocks"] = json.loads(params["blocks"])
             with self._lock:
@@ -121,7 +130,38 @@ class FakeSlack:
                 )
             if name == "chat.update":
                 return JSONResponse({"ok": True, "channel": params.get("channel"), "ts": params.get("ts")})
+            if name == "files.getUploadURLExternal":
+                if self.files_error:
+                    return JSONResponse({"ok": False, "error": self.files_error})
+                file_id = f"F{next(self._ts):08d}"
+                self.uploads[file_id] = {"filename": params.get("filename"), "length": int(params["length"])}
+                return JSONResponse(
+                    {"ok": True, "file_id": file_id, "upload_url": f"http://{request.url.netloc}/upload/{file_id}"}
+                )
+            if name == "files.completeUploadExternal":
+                return complete_upload(params)
             return JSONResponse({"ok": False, "error": f"fake_has_no_{name}"}, 404)
+
+        def complete_upload(params: dict[str, Any]) -> JSONResponse:
+            shared = []
+            for item in json.loads(params["files"]):
+                upload = self.uploads.get(item["id"], {})
+                if "data" not in upload:
+                    return JSONResponse({"ok": False, "error": "file_not_found"})
+                shared.append({"id": item["id"], "title": item.get("title"), "name": upload["filename"]})
+            with self._lock:
+                self.files.extend(
+                    {**f, "channel": params.get("channel_id"), "data": self.uploads[f["id"]]["data"]} for f in shared
+                )
+            return JSONResponse({"ok": True, "files": shared})
+
+        async def upload(request: Request) -> PlainTextResponse:
+            found = self.uploads.get(request.path_params["file_id"])
+            data = await request.body()
+            if found is None or len(data) != found["length"]:
+                return PlainTextResponse("bad upload", 400)
+            found["data"] = data
+            return PlainTextResponse(f"OK - {len(data)}")
 
         async def link(websocket: WebSocket) -> None:
             await websocket.accept()
@@ -147,5 +187,9 @@ class FakeSlack:
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, Exception):
                     await receiver
 
-        routes = [Route("/api/{method}", method, methods=["GET", "POST"]), WebSocketRoute("/link/", link)]
+        routes = [
+            Route("/api/{method}", method, methods=["GET", "POST"]),
+            Route("/upload/{file_id}", upload, methods=["POST"]),
+            WebSocketRoute("/link/", link),
+        ]
         return Starlette(routes=routes)

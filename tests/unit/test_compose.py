@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -145,12 +146,31 @@ def test_the_rasa_image_has_the_projects_own_components() -> None:
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     custom = [c["name"] for c in config["pipeline"] if "." in c["name"]]
     assert custom, "config.yml names no component of its own: drop this test and the COPY lines"
+    copied = [line.split()[2:-1] for line in dockerfile.splitlines() if line.startswith("COPY --chown")]
+    sources = {source for line in copied for source in line}
     for name in custom:
-        module = name.rsplit(".", 1)[0].replace(".", "/") + ".py"
-        assert (ROOT / module).exists()
-        assert re.search(
-            rf"^COPY .*\b{re.escape(module)}\b.* /app/{re.escape(module.rsplit('/', 1)[0])}/$", dockerfile, re.M
-        )
+        for module in project_modules(name.rsplit(".", 1)[0]):
+            assert module in sources or any(module.startswith(s) and s.endswith("/") for s in sources), module
+
+
+def project_modules(module: str) -> set[str]:
+    """The project's files a module needs: itself, its packages' __init__.py and what it imports, transitively."""
+    needed: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        path = name.replace(".", "/") + ".py"
+        if path in needed or not (ROOT / path).exists():
+            continue
+        needed.add(path)
+        parts = name.split(".")
+        needed.update("/".join(parts[:i]) + "/__init__.py" for i in range(1, len(parts)))
+        for node in ast.walk(ast.parse((ROOT / path).read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+                todo.append(node.module)
+            elif isinstance(node, ast.Import):
+                todo.extend(alias.name for alias in node.names if alias.name.startswith("bot"))
+    return needed
 
 
 def test_the_gateway_image_installs_only_pinned_packages() -> None:

@@ -20,7 +20,15 @@ def manifest(name: str) -> dict:
 def test_both_manifests_ask_for_what_the_desk_uses(name: str) -> None:
     app = manifest(name)
     assert [c["command"] for c in app["features"]["slash_commands"]] == [COMMAND]
-    scopes = {"chat:write", "channels:history", "groups:history", "channels:read", "groups:read", "commands"}
+    scopes = {
+        "chat:write",
+        "channels:history",
+        "groups:history",
+        "channels:read",
+        "groups:read",
+        "commands",
+        "files:write",
+    }
     assert set(app["oauth_config"]["scopes"]["bot"]) == scopes
     assert set(app["settings"]["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups"}
     assert app["settings"]["interactivity"]["is_enabled"] is True
