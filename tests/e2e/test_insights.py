@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from redis.asyncio import Redis
 
+from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, RedisJournal
 from bot.rasa_client import RasaClient
 from bot.stack import Stack
 from tests.e2e.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
@@ -25,9 +29,36 @@ def alerts(platforms: Platforms) -> list[dict[str, Any]]:
     ]
 
 
+def yesterday_noon() -> float:
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    return (now - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0).timestamp()
+
+
+async def script_yesterday(redis_url: str) -> None:
+    """Yesterday in the journal: three conversations (Telegram fr, Telegram en, Messenger fr), one handed over,
+    claimed after 120 s and rated 4."""
+    redis = Redis.from_url(redis_url)
+    journal, noon = RedisJournal(redis), yesterday_noon()
+    await redis.flushdb()
+    for n, (conversation, channel, language, intent) in enumerate(
+        [
+            ("telegram:1", "telegram", "fr", "order_status"),
+            ("telegram:2", "telegram", "en", "order_status"),
+            ("messenger:3", "messenger", "fr", "complaint"),
+        ]
+    ):
+        event = Event(MESSAGE, noon + n, conversation, channel, language=language, intent=intent, sentiment=0.0)
+        await journal.record(event)
+    await journal.record(Event(HANDOFF, noon + 10, "messenger:3", "messenger", reason="complaint"))
+    await journal.record(Event(CLAIM, noon + 130, "messenger:3", "messenger", seconds=120.0))
+    await journal.record(Event(RATING, noon + 600, "messenger:3", "messenger", rating=4))
+    await redis.close()
+
+
 @pytest.fixture(scope="module")
 def watched_gateway(stack: Stack, platforms: Platforms) -> Any:
-    """A gateway on a journal of its own that checks for alerts twice a second, with a low minimum of messages."""
+    """A gateway on a journal of its own (yesterday scripted) that checks for alerts twice a second, with a low
+    minimum of messages, and posts a daily digest."""
     gateway: GatewayProcess = platforms.new_gateway(stack, stack.log_dir, redis_db=10)
     gateway.env.update(
         {
@@ -35,11 +66,30 @@ def watched_gateway(stack: Stack, platforms: Platforms) -> Any:
             "INSIGHTS_CHECK_SECONDS": "0.5",
             "ALERT_MIN_MESSAGES": "6",
             "ALERT_NEGATIVE_SHARE": "0.5",
+            "DIGEST_SCHEDULE": "daily",
+            "DIGEST_HOUR": "0",
         }
     )
+    asyncio.run(script_yesterday(gateway.env["REDIS_URL"]))
     gateway.start()
     yield gateway
     gateway.stop()
+
+
+def test_the_daily_digest_is_posted_once_with_its_chart(watched_gateway: GatewayProcess, platforms: Platforms) -> None:
+    digest = platforms.slack.wait_for(
+        lambda m, p: m == "chat.postMessage" and p.get("channel") == INSIGHTS_CHANNEL and "Service digest" in str(p)
+    )
+    assert "3 conversations" in digest["text"] and "1 handoffs" in digest["text"]
+    blocks = str(digest["blocks"])
+    assert "4.0" in blocks and "Telegram" in blocks and "Messenger" in blocks  # the rating, the channels
+    time.sleep(2)  # four more checks: no second digest for the same day
+    digests = [
+        p for p in platforms.slack.posts() if p.get("channel") == INSIGHTS_CHANNEL and "Service digest" in str(p)
+    ]
+    assert len(digests) == 1
+    charts = [f for f in platforms.slack.files if f["channel"] == INSIGHTS_CHANNEL]
+    assert [f["name"] for f in charts] == ["digest.png"] and charts[0]["data"].startswith(b"\x89PNG")
 
 
 def converse(gateway: GatewayProcess, platforms: Platforms, texts: list[str]) -> None:
