@@ -189,6 +189,7 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
                 "SLACK_SUPPORT_CHANNEL": gateway_bench.CHANNEL,
                 "SLACK_API_URL": f"{sink_url}/api/",
                 "FLOOD_LIMIT_MESSAGES": "1000",  # one bench conversation sends 60 messages in a few seconds
+                "DIGEST_SCHEDULE": "off",  # a digest built mid-run would weigh on the figures
             }
             stack.start_gateway(gateway_env)
             at_rest = {name: gateway_bench.rss_mb(p.pid) for name, p in stack.processes.items()}
