@@ -209,11 +209,17 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
                     figures["throughput_msgs_per_s"] = await bench.throughput(sample)
                     figures.update(await bench.handoff_relay())
                     figures["rss_mb"] = {"at_rest": at_rest, "under_load": under_load}
-                    figures.update(
-                        await gateway_bench.kill_run(
-                            bench, stack.processes["gateway"].kill, lambda: stack.start_gateway(gateway_env)
-                        )
-                    )
+                    question = "où en est ma commande 48213 ?"  # needs the action server
+                    plans: dict[str, gateway_bench.KillPlan] = {
+                        "gateway": (
+                            stack.processes["gateway"].kill,
+                            lambda: stack.start_gateway(gateway_env),
+                            "bonjour",
+                        ),
+                        "actions": (stack.processes["actions"].kill, stack.start_actions, question),
+                        "rasa": (stack.processes["rasa"].kill, lambda: stack.start_rasa(model), question),
+                    }
+                    figures.update(await gateway_bench.kill_runs(bench, plans))
                     return figures
                 finally:
                     await bench.http.aclose()

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.conversation import Inbound
+from bot.dispatcher import DELAY_NOTICE
 from bot.rasa_client import RasaClient
 
 TURNS = ("bonjour", "où en est ma commande 48213 ?", "hello", "where is order CMD-60114", "merci")
@@ -34,6 +35,7 @@ SECRET = "bench-secret"
 SLACK_SECRET = "bench-slack-secret"
 CHANNEL = "CBENCH"
 _update = count(950_000_000)
+NOTICES = set(DELAY_NOTICE.values())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -84,6 +86,11 @@ class Sinks:
         """How many messages the chat got so far."""
         with self._lock:
             return len(self.telegram[chat])
+
+    def answers(self, chat: int) -> int:
+        """How many messages the chat got so far, delay notices aside."""
+        with self._lock:
+            return sum(1 for _, text in self.telegram[chat] if text not in NOTICES)
 
     async def wait_reply(self, chat: int, before: int, timeout: float = 30.0) -> float:
         """The arrival time of the chat's next message after ``before`` of them."""
@@ -259,36 +266,51 @@ def median(values: list[float]) -> float:
 
 
 async def kill_run(
-    bench: Bench, kill: Callable[[], None], restart: Callable[[], None], customers: int = 100
-) -> dict[str, int]:
-    """``kill -9`` of the gateway halfway through a burst, then a restart; platforms retry refused webhooks.
+    bench: Bench, kill: Callable[[], None], restart: Callable[[], None], text: str, customers: int = 100
+) -> tuple[int, int]:
+    """``kill -9`` of one process halfway through a burst, restarted while the burst goes on.
 
-    Every customer says "bonjour" once; lost = customers never answered, duplicated = answers beyond the normal count.
+    Every customer sends ``text`` once, again while the gateway refuses it (as platforms do). Returns (lost,
+    duplicated): customers never answered, and answers beyond the normal count (delay notices aside).
     """
     await bench.drain()
     probe = next(bench.chats)
-    await bench.through_gateway(probe, "bonjour")
+    await bench.through_gateway(probe, text)
     await asyncio.sleep(1)
-    normal = bench.sinks.replies(probe)
+    normal = bench.sinks.answers(probe)
     chats = [next(bench.chats) for _ in range(customers)]
     loop = asyncio.get_running_loop()
+    restarted: asyncio.Future[None] | None = None
     for i, chat in enumerate(chats):
         if i == customers // 2:
             kill()
-            await loop.run_in_executor(None, restart)
+            restarted = loop.run_in_executor(None, restart)
         while True:  # what Telegram does with a refused webhook: send it again
             try:
-                (await bench.http.post("/webhooks/telegram", json=telegram_update(chat, "bonjour"))).raise_for_status()
+                (await bench.http.post("/webhooks/telegram", json=telegram_update(chat, text))).raise_for_status()
                 break
             except httpx.HTTPError:
                 await asyncio.sleep(0.5)
         await asyncio.sleep(0.02)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and any(bench.sinks.replies(c) < normal for c in chats):
+    if restarted is not None:
+        await restarted
+    deadline = time.monotonic() + 180  # a conversation a killed Rasa was answering stays locked for 60 s
+    while time.monotonic() < deadline and any(bench.sinks.answers(c) < normal for c in chats):
         await asyncio.sleep(0.2)
     await asyncio.sleep(2)  # late duplicates would arrive now
-    counts = [bench.sinks.replies(c) for c in chats]
-    return {
-        "lost_messages": sum(1 for n in counts if n == 0),
-        "duplicated_messages": sum(max(0, n - normal) for n in counts),
-    }
+    counts = [bench.sinks.answers(c) for c in chats]
+    return sum(1 for n in counts if n == 0), sum(max(0, n - normal) for n in counts)
+
+
+KillPlan = tuple[Callable[[], None], Callable[[], None], str]
+
+
+async def kill_runs(bench: Bench, plans: dict[str, KillPlan]) -> dict[str, int]:
+    """A ``kill_run`` per process (name -> kill, restart, what customers send): figures per process and in total."""
+    figures: dict[str, int] = {}
+    for name, (kill, restart, text) in plans.items():
+        lost, duplicated = await kill_run(bench, kill, restart, text)
+        figures[f"lost_messages_{name}_kill"], figures[f"duplicated_messages_{name}_kill"] = lost, duplicated
+    for figure in ("lost_messages", "duplicated_messages"):
+        figures[figure] = sum(figures[f"{figure}_{name}_kill"] for name in plans)
+    return figures

@@ -122,16 +122,21 @@ def reply_from_rasa(payload: list[dict[str, Any]]) -> BotReply:
 def replies_after_message(events: list[dict[str, Any]], message_id: str) -> BotReply | None:
     """What the bot answered to the customer message ``message_id``, read from a Rasa tracker's events.
 
-    Returns None when the tracker has no such message (Rasa never processed it).
+    The message's last turn counts (a message sent again after a failed turn appears twice). Returns None when
+    Rasa never processed the message, or when its turn ended in silence while the bot had the conversation (a
+    custom action failed, see ``RasaClient.send``): either way it must be sent again.
     """
-    found = False
+    found = paused = paused_then = False
     payload: list[dict[str, Any]] = []
     for event in events:
         kind = event.get("event")
+        if kind in ("pause", "resume", "session_started", "restart"):
+            paused = kind == "pause"
         if kind == "user":
-            if found:
+            if (event.get("metadata") or {}).get("message_id") == message_id:
+                found, paused_then, payload = True, paused, []
+            elif found:
                 break
-            found = (event.get("metadata") or {}).get("message_id") == message_id
         elif found and kind == "bot":
             data = event.get("data") or {}
             payload.append(
@@ -142,4 +147,6 @@ def replies_after_message(events: list[dict[str, Any]], message_id: str) -> BotR
                     "custom": data.get("custom"),
                 }
             )
-    return reply_from_rasa(payload) if found else None
+    if not found or (not payload and not paused_then):
+        return None
+    return reply_from_rasa(payload)

@@ -55,6 +55,7 @@ ATTACHMENT_NAMES = {
         "contact": "contacts",
     },
 }
+LATE_GRACE = 1.0  # seconds a turn may take, for a message already late, before the customer is told of the delay
 DELAY_NOTICE = {
     "fr": "Votre message est bien reçu. Nous rencontrons un petit retard : je vous réponds dès que possible.",
     "en": "Your message is safely received. We're running a little late: I'll answer as soon as I can.",
@@ -155,6 +156,7 @@ class Dispatcher:
         self.metrics = metrics or Metrics()
         self.worker_id = uuid.uuid4().hex
         self._attempts: dict[str, int] = {}
+        self._unsaved: dict[str, Progress] = {}  # progress Redis did not take (it was down): kept until it does
         self._retries: set[asyncio.Task[None]] = set()
         self.rasa_reachable = True
 
@@ -209,7 +211,9 @@ class Dispatcher:
                         return
                     log.info("handled %s after %.2f s", queued.key, time.time() - queued.enqueued_at)
                 self._attempts.pop(conversation_id, None)
-                if not await self.store.complete(conversation_id, queued):
+                more = await self.store.complete(conversation_id, queued)
+                self._unsaved.pop(queued.key, None)
+                if not more:
                     return
         finally:
             keepalive.cancel()
@@ -248,7 +252,7 @@ class Dispatcher:
         if sender is None:
             log.error("no sender for channel %s; dropping %s", message.channel, queued.key)
             return True
-        progress = await self.store.progress(queued)
+        progress = await self._progress(queued)
         language = await self._language(message)
         if message.refused:  # over a length or flood limit: a notice (or nothing), never Rasa nor a person
             notice = refusal_notice(message.refused, language)
@@ -273,7 +277,7 @@ class Dispatcher:
             await self._maybe_notify_delay(queued, sender, language)
             return False
         self.rasa_reachable = True
-        progress = await self.store.progress(queued)
+        progress = await self._progress(queued)
         if not await self._deliver(queued, progress, list(replies.messages), replies.handoff):
             return False
         if self.after_message is not None:
@@ -293,9 +297,11 @@ class Dispatcher:
                 return recovered
         await self.store.save_progress(queued, replace(progress, sent_to_rasa=True))
         answer = asyncio.ensure_future(self.rasa.send(queued.message))
-        patience = queued.enqueued_at + self.config.delay_notice_after - time.time()
+        # A message already late (a backlog after a restart) still gets a moment: most turns take well under a second.
+        late_grace = min(LATE_GRACE, self.config.delay_notice_after)
+        patience = max(queued.enqueued_at + self.config.delay_notice_after - time.time(), late_grace)
         try:
-            done, _ = await asyncio.wait({answer}, timeout=max(0.0, patience))
+            done, _ = await asyncio.wait({answer}, timeout=patience)
             if not done:  # Rasa is slow (e.g. a slow custom action): tell the customer while waiting
                 await self._maybe_notify_delay(queued, sender, language)
             return await answer
@@ -316,9 +322,10 @@ class Dispatcher:
                     return False
                 log.error("reply %d to %s cannot be delivered: %s", index, queued.key, error)
             progress = replace(progress, delivered=index + 1)
-            await self.store.save_progress(queued, progress)
             if progress.delivered == len(replies):
                 self.metrics.answered(queued.message.channel, queued.enqueued_at)
+            if not await self._save(queued, progress):
+                return False
         if handoff is not None and self.on_handoff is not None:
             try:
                 await self.on_handoff(queued.message, handoff)
@@ -328,7 +335,7 @@ class Dispatcher:
         return True
 
     async def _maybe_notify_delay(self, queued: QueuedMessage, sender: Sender, language: str) -> None:
-        progress = await self.store.progress(queued)
+        progress = await self._progress(queued)
         if progress.delay_notice_sent or time.time() - queued.enqueued_at < self.config.delay_notice_after:
             return
         lang = normalize_language(language) or "fr"
@@ -338,4 +345,27 @@ class Dispatcher:
             log.warning("delay notice to %s failed: %s", queued.key, error)
             return
         self.metrics.delivered(queued.message.channel)
-        await self.store.save_progress(queued, replace(progress, delay_notice_sent=True))
+        await self._save(queued, replace(progress, delay_notice_sent=True))
+
+    async def _progress(self, queued: QueuedMessage) -> Progress:
+        """How far the message's handling went: Redis's record, or further if Redis missed a step."""
+        stored = await self.store.progress(queued)
+        kept = self._unsaved.get(queued.key)
+        if kept is None:
+            return stored
+        return Progress(
+            sent_to_rasa=stored.sent_to_rasa or kept.sent_to_rasa,
+            delivered=max(stored.delivered, kept.delivered),
+            delay_notice_sent=stored.delay_notice_sent or kept.delay_notice_sent,
+        )
+
+    async def _save(self, queued: QueuedMessage, progress: Progress) -> bool:
+        """Record progress made; when Redis fails, keep it in memory (so a retry does not repeat a send) and say so."""
+        self._unsaved[queued.key] = progress
+        try:
+            await self.store.save_progress(queued, progress)
+        except Exception as error:  # Redis down or restarting: the step happened, it must not happen again
+            log.warning("could not record the progress of %s, will retry: %s", queued.key, error)
+            return False
+        self._unsaved.pop(queued.key, None)
+        return True

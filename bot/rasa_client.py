@@ -13,6 +13,13 @@ class RasaError(RuntimeError):
     """Rasa could not be reached or answered with an error."""
 
 
+# A turn may wait on custom actions, which Rasa itself gives 5 minutes (DEFAULT_REQUEST_TIMEOUT). Waiting longer than
+# Rasa does means the gateway never gives up on a turn Rasa is still processing, which it would then send again (Rasa
+# writes the tracker only when the turn ends, so the gateway could not tell): a slow turn is answered late, never
+# twice. The customer is told about the delay meanwhile (bot/dispatcher.py); a dead Rasa fails at once.
+TURN_TIMEOUT = 330.0
+
+
 class RasaClient:
     """An async client for one Rasa server."""
 
@@ -22,9 +29,14 @@ class RasaClient:
         token: str,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        turn_timeout: float = TURN_TIMEOUT,
     ) -> None:
-        """Talk to ``base_url``; ``token`` protects the HTTP API."""
+        """Talk to ``base_url``; ``token`` protects the HTTP API.
+
+        ``timeout`` bounds API calls; ``turn_timeout`` bounds a customer message's turn, which may run custom actions.
+        """
         self._token = token
+        self._turn_timeout = httpx.Timeout(turn_timeout, connect=min(timeout, 10.0))
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     async def aclose(self) -> None:
@@ -50,8 +62,31 @@ class RasaClient:
                 "message": message.text,
                 "metadata": message.rasa_metadata(),
             },
+            timeout=self._turn_timeout,
         )
-        return reply_from_rasa(payload if isinstance(payload, list) else [])
+        reply = reply_from_rasa(payload if isinstance(payload, list) else [])
+        if message.text.strip() and not (reply.messages or reply.handoff or reply.custom):
+            await self._undo_silent_turn(message.conversation_id)
+        return reply
+
+    async def _undo_silent_turn(self, conversation_id: str) -> None:
+        """Raise ``RasaError`` when Rasa answered nothing while the bot, not a person, has the conversation.
+
+        Rasa 3.6 logs a custom action that failed (action server down or killed mid-call, Redis down) and carries
+        on without its events, so the turn ends in silence with a 200. Such a turn is undone in the tracker, so
+        that the message, sent again later, starts from where the conversation was. Only a paused conversation
+        (handed over to a person) is silent on purpose.
+        """
+        state = await self._call(
+            "GET",
+            f"/conversations/{conversation_id}/tracker",
+            params={"token": self._token, "include_events": "NONE"},
+        )
+        if isinstance(state, dict) and state.get("paused"):
+            return
+        # ``rewind`` also drops the action_listen before the message (Rasa's action_back expects one to follow).
+        await self.append_events(conversation_id, [{"event": "rewind"}, {"event": "action", "name": "action_listen"}])
+        raise RasaError("Rasa answered nothing: a custom action failed (is the action server up?)")
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Run NLU only: intent ranking and entities for ``text``."""

@@ -22,6 +22,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.conversation import Inbound
 
@@ -43,9 +47,14 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-# Drop the head of a conversation's queue; forget the conversation when it is empty.
+# Drop the head of a conversation's queue if it is still the message handled (a command retried after a dropped
+# connection must not drop the next one); forget the conversation when it is empty.
 _COMPLETE = """
-redis.call('LPOP', KEYS[1])
+local head = redis.call('LINDEX', KEYS[1], 0)
+if head then
+  local m = cjson.decode(head)['message']
+  if m['channel'] .. ':' .. tostring(m['message_id']) == ARGV[2] then redis.call('LPOP', KEYS[1]) end
+end
 redis.call('DEL', KEYS[3])
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 0 end
 return 1
@@ -210,7 +219,7 @@ class RedisStore:
     async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
         """Pop the head (it must be ``message``) and forget its progress."""
         keys = [f"{PREFIX}q:{conversation_id}", f"{PREFIX}pending", f"{PREFIX}progress:{message.key}"]
-        return bool(await self._complete(keys=keys, args=[conversation_id]))
+        return bool(await self._complete(keys=keys, args=[conversation_id, message.key]))
 
     async def progress(self, message: QueuedMessage) -> Progress:
         """Read the message's progress."""
@@ -236,17 +245,26 @@ class RedisStore:
         await self.redis.set(f"{PREFIX}lang:{conversation_id}", language, ex=30 * 24 * 3600)
 
     async def ping(self) -> bool:
-        """Whether Redis answers."""
-        try:
-            return bool(await self.redis.ping())
-        except Exception:  # any connection failure means "not answering"
-            return False
+        """Whether Redis answers.
+
+        Asked twice: after a Redis restart, each pooled connection fails once before it reconnects.
+        """
+        for _ in range(2):
+            try:
+                return bool(await self.redis.ping())
+            except Exception:  # any connection failure means "not answering"
+                continue
+        return False
 
 
 def open_store(redis_url: str) -> RedisStore:
     """Connect to ``redis_url``, or run an in-process stand-in (not durable) when it is empty."""
     if redis_url:
-        return RedisStore(Redis.from_url(redis_url))
+        # After a Redis restart each pooled connection fails once: retry a command once on a fresh connection
+        # (every command of the store is safe to repeat, see _ENQUEUE and _COMPLETE).
+        retry = Retry(NoBackoff(), retries=1)
+        errors = [RedisConnectionError, RedisTimeoutError]
+        return RedisStore(Redis.from_url(redis_url, retry=retry, retry_on_error=errors))
     from fakeredis import FakeAsyncRedis
 
     log.warning(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
 import sys
 import time
 from collections.abc import Coroutine
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,7 +26,7 @@ from redis.exceptions import RedisError
 from bot.config import Settings
 from bot.dispatcher import DeliveryError
 from bot.insights.digest import Digest, local_date, summarize
-from bot.insights.journal import Journal, RedisJournal
+from bot.insights.journal import Event, Journal, RedisJournal
 from bot.insights.schedule import due_period, last_days, local_days
 from bot.store import PREFIX
 
@@ -42,19 +44,24 @@ class DigestBoard(Protocol):
         """Show the digest and its chart; return where (a Slack ts, a file path)."""
 
 
+def _compute(events: list[Event], start: float, end: float, zone: str, project: Path) -> tuple[Digest, bytes]:
+    """Figures, topics and chart (scikit-learn and matplotlib load here, in the worker process)."""
+    from bot.insights.chart import render_chart
+    from bot.learn.mining import training_examples
+
+    digest = summarize(events, start, end, zone, training_examples(project))
+    return digest, render_chart(digest)
+
+
 async def build_digest(journal: Journal, start: float, end: float, zone: str, project: Path) -> tuple[Digest, bytes]:
-    """The period's digest and chart; clustering and drawing run in a thread, off the event loop."""
+    """The period's digest and chart, computed in a process of its own.
+
+    Loading scikit-learn and matplotlib and clustering take seconds of CPU that must not hold up the gateway's
+    customers, as a thread sharing its GIL would.
+    """
     events = await journal.between(start, end)
-
-    def compute() -> tuple[Digest, bytes]:
-        # scikit-learn and matplotlib load here, the first time a digest is built, not when the gateway starts.
-        from bot.insights.chart import render_chart
-        from bot.learn.mining import training_examples
-
-        digest = summarize(events, start, end, zone, training_examples(project))
-        return digest, render_chart(digest)
-
-    return await asyncio.to_thread(compute)
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return await asyncio.get_running_loop().run_in_executor(pool, _compute, events, start, end, zone, project)
 
 
 async def post_due_digest(

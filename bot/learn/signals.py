@@ -100,6 +100,8 @@ def summarize(tracker: dict[str, Any], threshold: float = 0.6) -> ConversationSu
                 answers.append((language or "", str(event.get("text") or "")))
             elif turns:
                 turns[-1]["bot"] = True
+        elif kind == "rewind" and turns:  # a failed turn, undone to be asked again (see RasaClient.send)
+            turns.pop()
         elif kind == "pause":
             paused = True
         elif kind == "resume":

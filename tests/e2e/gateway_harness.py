@@ -98,6 +98,7 @@ class Platforms:
             "MESSENGER_VERIFY_TOKEN": VERIFY_TOKEN,
             "MESSENGER_API_URL": self.graph_url,
             "DELAY_NOTICE_SECONDS": "1",
+            "DIGEST_SCHEDULE": "off",  # tests that want a digest turn it on (tests/e2e/test_insights.py)
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SLACK_SECRET,
             "SLACK_SUPPORT_CHANNEL": SUPPORT_CHANNEL,

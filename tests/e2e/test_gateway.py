@@ -189,8 +189,10 @@ def test_a_killed_gateway_loses_nothing_and_repeats_only_a_send_cut_short(stack:
             platforms.telegram.wait_for(chat, 1, timeout=60)
         time.sleep(2)
         assert answered_before < len(chats), "the kill came too late to test anything"
-        repeated = [c for c in chats if len(platforms.telegram.texts(c)) > 1]
-        assert all(len(platforms.telegram.texts(c)) <= 2 for c in chats)
+        # A delay notice is no repeat: the backlog waits for the restart, and the customer may be told so.
+        answers = {c: [t for t in platforms.telegram.texts(c) if "retard" not in t] for c in chats}
+        repeated = [c for c in chats if len(answers[c]) > 1]
+        assert all(len(answers[c]) <= 2 for c in chats)
         # A repeat is allowed only for a reply that reached Telegram in the last moments before the kill.
         assert all(killed_at - platforms.telegram.send_times(c)[0] < 0.5 for c in repeated), repeated
         assert len(repeated) <= 8  # at most one in-flight send per worker

@@ -427,3 +427,27 @@ def test_an_edited_reply_is_not_resent_and_the_thread_says_so(gateway: str, plat
     assert notice
     time.sleep(0.5)
     assert platforms.telegram.texts(chat)[1:] == ["Votre colis part demain."]
+
+
+async def test_a_customer_back_after_the_session_expired_still_reaches_the_person(
+    gateway: str, platforms: Platforms, rasa: RasaClient
+) -> None:
+    """Rasa starts a new session after 120 idle minutes, which would unpause the conversation: a customer writing
+    the next morning, ticket still open, must reach the person, not the bot (actions/handoff.py ActionSessionStart)."""
+    chat = next(_chat)
+    conversation = f"telegram:{chat}"
+    post_telegram(gateway, telegram_update(chat, "je veux parler à un humain"))
+    assert "Une personne va vous répondre" in platforms.telegram.wait_for(chat, 1)[0]
+    ticket_for(platforms, conversation)
+    # Three hours pass: the customer's last message is now that old (Rasa dates a session by it).
+    old = time.time() - 3 * 3600
+    await rasa.append_events(conversation, [{"event": "user", "text": "…", "timestamp": old, "parse_data": {}}])
+    post_telegram(gateway, telegram_update(chat, "bonjour, toujours personne ?"))
+    mirrored = platforms.slack.wait_for(
+        lambda m, p: m == "chat.postMessage" and p.get("thread_ts") and "toujours personne" in p["text"]
+    )
+    assert mirrored
+    time.sleep(1.5)
+    assert len(platforms.telegram.texts(chat)) == 1  # the bot said nothing
+    events = (await rasa.tracker(conversation))["events"]
+    assert [e["event"] for e in events].count("session_started") >= 2 and events[-1]["event"] != "bot"

@@ -198,3 +198,47 @@ async def test_a_refused_message_gets_its_notice_and_never_reaches_rasa(reason: 
     await dispatcher.handle_conversation("test:1", "w1")
     assert rasa.sent == [] and await store.head("test:1") is None
     assert len(channel.sent) == len(expected) and all(e in t for e, t in zip(expected, channel.sent, strict=True))
+
+
+async def test_a_reply_sent_while_redis_could_not_record_it_is_not_sent_again() -> None:
+    """Redis fails right after a reply went out (a restart): the retry must not send that reply a second time."""
+    rasa, channel = ScriptedRasa(["one", "two"]), RecordingChannel()
+    dispatcher, store = await make(rasa, channel)
+    await store.enqueue(message())
+    original_save, saves = store.save_progress, 0
+
+    async def failing_once(queued: Any, progress: Any) -> None:
+        nonlocal saves
+        saves += 1
+        if saves == 2:  # the save after the first reply
+            raise ConnectionError("Connection closed by server.")
+        await original_save(queued, progress)
+
+    store.save_progress = failing_once  # type: ignore[method-assign]
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["one"] and await store.head("test:1") is not None
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["one", "two"] and rasa.sent == ["bonjour"] and await store.head("test:1") is None
+
+
+async def test_completing_a_message_twice_never_drops_the_next_one() -> None:
+    """A completion repeated after a dropped connection (the client retries) must leave the next message queued."""
+    store = RedisStore(FakeAsyncRedis(), durable=False)
+    await store.enqueue(message("un", message_id="1"))
+    await store.enqueue(message("deux", message_id="2"))
+    first = await store.head("test:1")
+    assert first is not None
+    assert await store.complete("test:1", first) and await store.complete("test:1", first)
+    second = await store.head("test:1")
+    assert second is not None and second.message.text == "deux"
+
+
+async def test_a_message_already_late_answered_at_once_gets_no_delay_notice() -> None:
+    """After a restart the backlog is older than the notice delay; a quick answer must not be preceded by a notice."""
+    rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
+    rasa.slowness = 0.05
+    dispatcher, store = await make(rasa, channel, delay_notice_after=0.2)
+    await store.enqueue(message())
+    await asyncio.sleep(0.3)  # queued while the gateway was down
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["Bonjour !"]
