@@ -82,23 +82,22 @@ class Sinks:
             ]
         )
 
-    def replies(self, chat: int) -> int:
-        """How many messages the chat got so far."""
+    def _answers(self, chat: int) -> list[float]:
+        """Arrival times of the chat's messages, delay notices aside (they are no answer)."""
         with self._lock:
-            return len(self.telegram[chat])
+            return [at for at, text in self.telegram[chat] if text not in NOTICES]
 
     def answers(self, chat: int) -> int:
-        """How many messages the chat got so far, delay notices aside."""
-        with self._lock:
-            return sum(1 for _, text in self.telegram[chat] if text not in NOTICES)
+        """How many answers the chat got so far."""
+        return len(self._answers(chat))
 
     async def wait_reply(self, chat: int, before: int, timeout: float = 30.0) -> float:
-        """The arrival time of the chat's next message after ``before`` of them."""
+        """The arrival time of the chat's next answer after ``before`` of them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            with self._lock:
-                if len(self.telegram[chat]) > before:
-                    return self.telegram[chat][before][0]
+            arrivals = self._answers(chat)
+            if len(arrivals) > before:
+                return arrivals[before]
             await asyncio.sleep(0.002)
         raise TimeoutError(f"no reply to chat {chat}")
 
@@ -151,7 +150,7 @@ class Bench:
 
     async def through_gateway(self, chat: int, text: str, timeout: float = 30.0) -> float:
         """Seconds from the webhook to the first send call of the answer."""
-        before = self.sinks.replies(chat)
+        before = self.sinks.answers(chat)
         started = time.perf_counter()
         (await self.http.post("/webhooks/telegram", json=telegram_update(chat, text))).raise_for_status()
         return await self.sinks.wait_reply(chat, before, timeout) - started
@@ -233,7 +232,7 @@ class Bench:
                     "event": {"type": "message", "user": "UAGENT", "text": reply, "thread_ts": thread, "ts": "1.1"},
                 }
                 body = json.dumps(event).encode()
-                before = self.sinks.replies(chat)
+                before = self.sinks.answers(chat)
                 started = time.perf_counter()
                 await self.http.post("/slack/events", content=body, headers=signed_slack(body))
                 to_customer.append(await self.sinks.wait_reply(chat, before) - started)

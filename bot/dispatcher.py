@@ -164,6 +164,7 @@ class Dispatcher:
         """Run the workers and the recovery sweep until ``stop`` is set."""
         tasks = [asyncio.create_task(self._worker(stop)) for _ in range(self.config.workers)]
         tasks.append(asyncio.create_task(self._sweeper(stop)))
+        tasks.append(asyncio.create_task(self._announcer(stop)))
         try:
             await stop.wait()
         finally:
@@ -194,6 +195,41 @@ class Dispatcher:
             except Exception:
                 log.exception("sweep error")
             await asyncio.sleep(self.config.sweep_interval)
+
+    async def _announcer(self, stop: asyncio.Event) -> None:
+        """Tell customers whose message waits in the queue, no worker on it yet (a backlog), that it is safe."""
+        owner = f"{self.worker_id}:announcer"
+        while not stop.is_set():
+            try:
+                for conversation_id in await self.store.pending():
+                    await self.announce_delay(conversation_id, owner)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delay announcement error")
+            await asyncio.sleep(min(1.0, max(self.config.delay_notice_after / 2, 0.1)))
+
+    async def announce_delay(self, conversation_id: str, owner: str) -> None:
+        """Send the delay notice for the conversation's waiting message if it is late and no worker took it yet.
+
+        A worker tells the customer itself when Rasa is down or the turn is slow (``_ask_rasa``); an answer whose
+        delivery the platform refuses (429) gets no notice through that same platform.
+        """
+        queued = await self.store.head(conversation_id)
+        late = queued is not None and time.time() - queued.enqueued_at >= self.config.delay_notice_after
+        if queued is None or not late or queued.message.refused or (await self._progress(queued)).sent_to_rasa:
+            return  # a message a worker already took to Rasa is the worker's to announce (Rasa down or slow)
+        if not await self.store.lock(conversation_id, owner, self.config.lock_ttl):
+            return
+        try:
+            head = await self.store.head(conversation_id)
+            sender = self.senders.get(queued.message.channel)
+            if head is not None and head.key == queued.key and sender is not None:
+                with conversation(conversation_id):
+                    await self._maybe_notify_delay(head, sender, await self._language(head.message))
+        finally:
+            await self.store.unlock(conversation_id, owner)
+            await self.store.wake(conversation_id)  # a worker may have missed its turn while we held the lock
 
     async def handle_conversation(self, conversation_id: str, owner: str) -> None:
         """Handle the conversation's queued messages in order, while ``owner`` holds its lock."""

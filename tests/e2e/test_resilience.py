@@ -222,13 +222,16 @@ def answered_after(platforms: Platforms, chat: int, moment: float) -> bool:
 
 
 def told_while_waiting(platforms: Platforms, chat: int, until: float) -> bool:
-    """Whether each answer the chat got after ``until`` came after a delay notice (since the answer before it)."""
+    """Whether the chat's first answer after ``until`` came after a delay notice (since the answer before it).
+
+    Once told, a customer is not told again for each question answered in a row after the outage.
+    """
     told = False
     for text, at in sent(platforms, chat):
         if text in NOTICES:
             told = True
-        elif at >= until and not told:
-            return False
+        elif at >= until:
+            return told
         else:
             told = False
     return True
