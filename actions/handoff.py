@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -162,25 +162,3 @@ class ActionFallback(Action):
             return hand_off(dispatcher, tracker, "misunderstood_twice")
         dispatcher.utter_message(response="utter_rephrase")
         return []
-
-
-class ActionSessionStart(Action):
-    """Starts a new conversation session (after 120 idle minutes, domain.yml), keeping what a new session must not lose.
-
-    Like Rasa's own, it carries the slots over (the language, the order id). Unlike it, a conversation handed over to
-    a person stays paused: a customer writing again the next morning, while the ticket is still open, reaches the
-    person, not the bot. Rasa's default would unpause it, and the bot would answer beside the person.
-    """
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_session_start"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Session start, slots carried over, the pause kept, then listen."""
-        events: list[EventType] = [SessionStarted()]
-        events.extend(SlotSet(name, value) for name, value in tracker.slots.items() if value is not None)
-        if tracker.is_paused():
-            events.append(ConversationPaused())
-        events.append(ActionExecuted("action_listen"))
-        return events

@@ -137,7 +137,6 @@ def build_gateway(settings: Settings) -> Gateway:
     recorder = JournalRecorder(journal)
 
     async def after_message(message: Inbound, reply: BotReply) -> None:
-        await desk.after_message(message, reply)
         latest = await probe(message, reply)
         await recorder.message(message, latest, await store.get_language(message.conversation_id))
 

@@ -18,12 +18,12 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.conversation import BotReply, Button, Handoff, Inbound, Outbound
+from bot.conversation import Button, Handoff, Inbound, Outbound
 from bot.dispatcher import DeliveryError, Sender
 from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
-from bot.insights.journal import CLAIM, HANDOFF, RATING, Event, Journal
+from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal
 from bot.metrics import Metrics
 from bot.store import PREFIX
 
@@ -204,16 +204,6 @@ class Desk:
                 log.exception("re-announcing tickets or warning of closing windows failed")
             await asyncio.sleep(interval)
 
-    async def after_message(self, message: Inbound, reply: BotReply) -> None:
-        """Copy a customer's message into the ticket thread while a person handles the conversation."""
-        if reply.handoff is not None or not message.text:
-            return
-        found = await self.ticket(message.conversation_id)
-        if found is None or found[0].status == "closed":
-            return
-        await self.board.post_in_thread(found[1], mirrored_customer_message(message.text))
-        await self._customer_wrote(found[0])
-
     async def _customer_wrote(self, ticket: Ticket) -> None:
         """Restart the clock of Messenger's 7-day window for a person's replies."""
         if ticket.channel == "messenger":
@@ -333,18 +323,53 @@ class Desk:
         await self._update(replace(ticket, status="closed", owner=ticket.owner or user), ts)
 
     async def before_message(self, message: Inbound) -> bool:
-        """Take the customer's answer to the satisfaction question (a ``csat:N`` button); True if it was one."""
-        match = RATING_PAYLOAD.match(message.text.strip())
-        if match is None:
-            return False
+        """Take what the bot must not answer; True if taken.
+
+        A ``csat:N`` button press is the answer to the satisfaction question. While a person has the conversation
+        (ticket waiting or claimed), every customer message is the person's: it goes into the ticket's thread and
+        into Rasa's tracker as a plain event, without a turn. Rasa is not asked at all, so nothing it does (a new
+        session after 120 idle minutes would unpause the conversation) can make the bot answer beside the person.
+        """
         found = await self.ticket(message.conversation_id)
-        if found is None:
+        match = RATING_PAYLOAD.match(message.text.strip())
+        if match is not None:
+            return found is not None and await self._rate(found, int(match.group(1)), message)
+        if found is None or found[0].status == "closed":
             return False
-        if found[0].status != "closed" or found[0].rating is not None:
-            return True  # a stale or repeated press: nothing for the bot to answer either
         ticket, ts = found
-        await self._update(replace(ticket, rating=int(match.group(1))), ts)
-        await self._journal(RATING, ticket, rating=int(match.group(1)))
+        await self.board.post_in_thread(ts, mirrored_customer_message(message.text))
+        await self._customer_wrote(ticket)
+        user = {
+            "event": "user",
+            "text": message.text,
+            "parse_data": {"intent": {}, "entities": []},  # no NLU: the bot does not take this turn
+            "timestamp": self.clock(),
+            "metadata": message.rasa_metadata(),
+        }
+        try:
+            await self.rasa.append_events(message.conversation_id, [user])
+        except Exception as error:  # the transcript in Rasa is a record; the person already has the message
+            log.warning("could not log %s's message in Rasa: %s", message.conversation_id, error)
+        if self.journal is not None:
+            await self.journal.record(
+                Event(
+                    MESSAGE,
+                    self.clock(),
+                    message.conversation_id,
+                    message.channel,
+                    language=ticket.language,
+                    id=f"message:{message.dedupe_key}",
+                )
+            )
+        return True
+
+    async def _rate(self, found: tuple[Ticket, str], rating: int, message: Inbound) -> bool:
+        """Keep the customer's 1-5 rating of a closed ticket and thank them; True (the press is handled)."""
+        ticket, ts = found
+        if ticket.status != "closed" or ticket.rating is not None:
+            return True  # a stale or repeated press: nothing for the bot to answer either
+        await self._update(replace(ticket, rating=rating), ts)
+        await self._journal(RATING, ticket, rating=rating)
         thanks = THANKS_FOR_RATING.get(ticket.language, THANKS_FOR_RATING["en"])
         await self.senders[ticket.channel].send(message.conversation_id, Outbound(text=thanks))
         return True

@@ -1,7 +1,7 @@
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, SessionStarted, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionFallback, ActionHandoff, ActionSessionStart
+from actions.handoff import ActionFallback, ActionHandoff
 from tests.actions.conftest import DOMAIN, recorded, responses
 
 
@@ -44,16 +44,3 @@ def test_second_failure_in_a_row_escalates() -> None:
     assert responses(dispatcher)[0] == "utter_handoff"
     assert handoff_signal(dispatcher)["reason"] == "misunderstood_twice"
     assert events[-1] == ConversationPaused()
-
-
-def test_a_new_session_keeps_the_slots_and_the_pause_of_a_handed_over_conversation() -> None:
-    paused = recorded("en_handoff_complaint")
-    paused._paused = True  # the handoff paused it; the customer writes again the next day
-    events = ActionSessionStart().run(CollectingDispatcher(), paused, DOMAIN)
-    assert events[0] == SessionStarted() and events[-1] == ActionExecuted("action_listen")
-    assert ConversationPaused() in events and SlotSet("language", "en") in events
-
-
-def test_a_new_session_of_a_bot_conversation_is_not_paused() -> None:
-    events = ActionSessionStart().run(CollectingDispatcher(), recorded("en_fallback_first"), DOMAIN)
-    assert ConversationPaused() not in events and SlotSet("language", "en") in events

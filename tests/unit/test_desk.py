@@ -7,7 +7,7 @@ from typing import Any
 import fakeredis
 import pytest
 
-from bot.conversation import BotReply, Handoff, Inbound, Outbound
+from bot.conversation import Handoff, Inbound, Outbound
 from bot.handoff.desk import DELETED, EDITED, Desk
 from bot.handoff.tickets import Ticket
 
@@ -86,7 +86,7 @@ async def test_messenger_thread_is_warned_a_day_before_the_7_day_window_closes(
 ) -> None:
     thread = await hand_over(desk, "messenger:42")
     clock.now += 5 * DAY
-    await desk.after_message(Inbound("messenger:42", "messenger", "toujours rien ?"), BotReply(()))
+    assert await desk.before_message(Inbound("messenger:42", "messenger", "toujours rien ?", message_id="m1"))
     clock.now += 5 * DAY + 23 * HOUR  # 5 days 23 h after the customer's last message: nothing yet
     assert await desk.warn_closing_windows() == 0
     clock.now += 2 * HOUR
