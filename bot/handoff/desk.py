@@ -252,8 +252,8 @@ class Desk:
             self.metrics.claimed(self.clock() - ticket.opened_at)
             await self._journal(CLAIM, ticket, seconds=self.clock() - ticket.opened_at)
 
-    async def _journal(self, kind: str, ticket: Ticket, **fields: Any) -> None:
-        """Record a handoff, claim or rating for the digest (best effort: never fails the desk's work)."""
+    async def _journal(self, kind: str, ticket: Ticket, event_id: str | None = None, **fields: Any) -> None:
+        """Record a handoff, claim, rating or message for the digest (best effort: never fails the desk's work)."""
         if self.journal is None:
             return
         event = Event(
@@ -262,7 +262,7 @@ class Desk:
             ticket.conversation_id,
             ticket.channel,
             language=ticket.language,
-            id=f"{kind}:{ticket.conversation_id}:{ticket.opened_at}",
+            id=event_id or f"{kind}:{ticket.conversation_id}:{ticket.opened_at}",
             **fields,
         )
         try:
@@ -350,17 +350,7 @@ class Desk:
             await self.rasa.append_events(message.conversation_id, [user])
         except Exception as error:  # the transcript in Rasa is a record; the person already has the message
             log.warning("could not log %s's message in Rasa: %s", message.conversation_id, error)
-        if self.journal is not None:
-            await self.journal.record(
-                Event(
-                    MESSAGE,
-                    self.clock(),
-                    message.conversation_id,
-                    message.channel,
-                    language=ticket.language,
-                    id=f"message:{message.dedupe_key}",
-                )
-            )
+        await self._journal(MESSAGE, ticket, event_id=f"message:{message.dedupe_key}")
         return True
 
     async def _rate(self, found: tuple[Ticket, str], rating: int, message: Inbound) -> bool:
