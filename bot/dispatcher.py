@@ -163,8 +163,10 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Run the workers and the recovery sweep until ``stop`` is set."""
         tasks = [asyncio.create_task(self._worker(stop)) for _ in range(self.config.workers)]
-        tasks.append(asyncio.create_task(self._sweeper(stop)))
-        tasks.append(asyncio.create_task(self._announcer(stop)))
+        # Wake-ups lost with a crashed worker are made again; customers waiting behind a backlog are told.
+        tasks.append(asyncio.create_task(self._each_pending(stop, self.store.wake, self.config.sweep_interval)))
+        announce_every = min(1.0, max(self.config.delay_notice_after / 2, 0.1))
+        tasks.append(asyncio.create_task(self._each_pending(stop, self.announce_delay, announce_every)))
         try:
             await stop.wait()
         finally:
@@ -185,31 +187,19 @@ class Dispatcher:
                 log.exception("worker error")
                 await asyncio.sleep(0.5)
 
-    async def _sweeper(self, stop: asyncio.Event) -> None:
+    async def _each_pending(self, stop: asyncio.Event, step: Callable[[str], Awaitable[None]], interval: float) -> None:
+        """Run ``step`` on every conversation with queued messages, every ``interval`` seconds, until ``stop``."""
         while not stop.is_set():
             try:
                 for conversation_id in await self.store.pending():
-                    await self.store.wake(conversation_id)
+                    await step(conversation_id)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("sweep error")
-            await asyncio.sleep(self.config.sweep_interval)
+                log.exception("%s failed", getattr(step, "__name__", "sweep"))
+            await asyncio.sleep(interval)
 
-    async def _announcer(self, stop: asyncio.Event) -> None:
-        """Tell customers whose message waits in the queue, no worker on it yet (a backlog), that it is safe."""
-        owner = f"{self.worker_id}:announcer"
-        while not stop.is_set():
-            try:
-                for conversation_id in await self.store.pending():
-                    await self.announce_delay(conversation_id, owner)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delay announcement error")
-            await asyncio.sleep(min(1.0, max(self.config.delay_notice_after / 2, 0.1)))
-
-    async def announce_delay(self, conversation_id: str, owner: str) -> None:
+    async def announce_delay(self, conversation_id: str) -> None:
         """Send the delay notice for the conversation's waiting message if it is late and no worker took it yet.
 
         A worker tells the customer itself when Rasa is down or the turn is slow (``_ask_rasa``); an answer whose
@@ -219,6 +209,7 @@ class Dispatcher:
         late = queued is not None and time.time() - queued.enqueued_at >= self.config.delay_notice_after
         if queued is None or not late or queued.message.refused or (await self._progress(queued)).sent_to_rasa:
             return  # a message a worker already took to Rasa is the worker's to announce (Rasa down or slow)
+        owner = f"{self.worker_id}:announcer"
         if not await self.store.lock(conversation_id, owner, self.config.lock_ttl):
             return
         try:

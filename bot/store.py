@@ -245,16 +245,11 @@ class RedisStore:
         await self.redis.set(f"{PREFIX}lang:{conversation_id}", language, ex=30 * 24 * 3600)
 
     async def ping(self) -> bool:
-        """Whether Redis answers.
-
-        Asked twice: after a Redis restart, each pooled connection fails once before it reconnects.
-        """
-        for _ in range(2):
-            try:
-                return bool(await self.redis.ping())
-            except Exception:  # any connection failure means "not answering"
-                continue
-        return False
+        """Whether Redis answers (a stale pooled connection is retried by the client, see ``open_store``)."""
+        try:
+            return bool(await self.redis.ping())
+        except Exception:  # any connection failure means "not answering"
+            return False
 
 
 def open_store(redis_url: str) -> RedisStore:

@@ -134,11 +134,10 @@ def build_gateway(settings: Settings) -> Gateway:
         journal=journal,
     )
     probe = NluProbe(rasa, metrics)
-    recorder = JournalRecorder(journal)
+    recorder = JournalRecorder(journal, store.get_language)
 
     async def after_message(message: Inbound, reply: BotReply) -> None:
-        latest = await probe(message, reply)
-        await recorder.message(message, latest, await store.get_language(message.conversation_id))
+        await recorder.message(message, await probe(message, reply))
 
     dispatcher = Dispatcher(
         store,
@@ -185,7 +184,7 @@ def build_gateway(settings: Settings) -> Gateway:
     )
 
 
-async def _watch_insights(watch: ReputationWatch, settings: Settings) -> None:
+async def _watch_insights(watch: ReputationWatch, board: Board, settings: Settings) -> None:
     """Every ``INSIGHTS_CHECK_SECONDS``: an e-reputation alert if one is due, the service digest if it is due."""
     from bot.insights.digest_job import post_due_digest
 
@@ -195,7 +194,7 @@ async def _watch_insights(watch: ReputationWatch, settings: Settings) -> None:
         except Exception as error:
             log.warning("e-reputation check failed: %s", error)
         try:
-            await post_due_digest(watch.journal, watch.board, watch.redis, settings)  # type: ignore[arg-type]
+            await post_due_digest(watch.journal, board, watch.redis, settings)
         except ValueError as error:  # a DIGEST_SCHEDULE or DIGEST_HOUR it cannot read
             log.warning("service digest: %s", error)
         await asyncio.sleep(settings.insights_check_seconds)
@@ -408,8 +407,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         tasks: list[Awaitable[None]] = [gw.dispatcher.run(stop)]
         if gw.desk is not None:
             tasks.append(gw.desk.run_timers())
-        if gw.watch is not None:
-            tasks.append(_watch_insights(gw.watch, settings))
+        if gw.watch is not None and gw.desk is not None:
+            tasks.append(_watch_insights(gw.watch, gw.desk.board, settings))
         if gw.telegram_bot is not None:
             if settings.public_url:
                 gw.telegram_state = "webhook-unregistered"

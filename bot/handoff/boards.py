@@ -44,6 +44,9 @@ class Board(Protocol):
     async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Post a message of its own in the channel (an e-reputation alert); raise ``DeliveryError`` on failure."""
 
+    async def post_digest(self, digest: Digest, chart_png: bytes) -> str:
+        """Show the service digest and its chart; return where (a Slack ts, a file path)."""
+
 
 def make_slack_client(token: str, api_url: str) -> AsyncWebClient:
     """A Web API client that retries 429 (after ``Retry-After``), 5xx and connection errors."""

@@ -23,7 +23,7 @@ from bot.dispatcher import DeliveryError, Sender
 from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
-from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal
+from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal, record_best_effort
 from bot.metrics import Metrics
 from bot.store import PREFIX
 
@@ -249,8 +249,9 @@ class Desk:
 
     async def _claimed(self, ticket: Ticket) -> None:
         if ticket.opened_at:  # tickets opened before the field existed have no start time
-            self.metrics.claimed(self.clock() - ticket.opened_at)
-            await self._journal(CLAIM, ticket, seconds=self.clock() - ticket.opened_at)
+            seconds = self.clock() - ticket.opened_at
+            self.metrics.claimed(seconds)
+            await self._journal(CLAIM, ticket, seconds=seconds)
 
     async def _journal(self, kind: str, ticket: Ticket, event_id: str | None = None, **fields: Any) -> None:
         """Record a handoff, claim, rating or message for the digest (best effort: never fails the desk's work)."""
@@ -265,10 +266,7 @@ class Desk:
             id=event_id or f"{kind}:{ticket.conversation_id}:{ticket.opened_at}",
             **fields,
         )
-        try:
-            await self.journal.record(event)
-        except Exception as error:
-            log.warning("could not write the journal: %s", error)
+        await record_best_effort(self.journal, event)
 
     async def relay(self, thread_ts: str, user: str, text: str) -> None:
         """Send a manager's thread reply to the customer, unless it is an internal note."""

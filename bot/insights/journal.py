@@ -8,6 +8,7 @@ that read negative (to show examples and to cluster topics), and only after ``bo
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 
 from bot.store import PREFIX
+
+log = logging.getLogger(__name__)
 
 MESSAGE, HANDOFF, CLAIM, RATING = "message", "handoff", "claim", "rating"
 
@@ -81,6 +84,14 @@ class Journal(Protocol):
 
 def _day(at: float) -> str:
     return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+async def record_best_effort(journal: Journal, event: Event) -> None:
+    """Keep an event; a journal that cannot be written is logged, never raised (it must not fail a conversation)."""
+    try:
+        await journal.record(event)
+    except Exception as error:
+        log.warning("could not write the journal: %s", error)
 
 
 class RedisJournal:

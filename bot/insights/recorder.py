@@ -5,18 +5,15 @@ Best effort: a journal that cannot be written never holds up or fails a customer
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.conversation import Inbound
 from bot.insights.alerts import NEGATIVE_CUTOFF
-from bot.insights.journal import MESSAGE, Event, Journal
+from bot.insights.journal import MESSAGE, Event, Journal, record_best_effort
 from bot.learn.pii import redact
 from bot.metrics import read_prediction
-
-log = logging.getLogger(__name__)
 
 
 def message_event(message: Inbound, latest: Mapping[str, Any] | None, language: str | None, at: float) -> Event:
@@ -50,14 +47,19 @@ def message_event(message: Inbound, latest: Mapping[str, Any] | None, language: 
 class JournalRecorder:
     """Records customer messages in the journal."""
 
-    def __init__(self, journal: Journal, clock: Callable[[], float] = time.time) -> None:
-        """Write to ``journal``."""
+    def __init__(
+        self,
+        journal: Journal,
+        language_of: Callable[[str], Awaitable[str | None]],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Write to ``journal``; ``language_of`` gives a conversation's language when Rasa's parse does not."""
         self.journal = journal
+        self.language_of = language_of
         self.clock = clock
 
-    async def message(self, message: Inbound, latest: Mapping[str, Any] | None, language: str | None) -> None:
+    async def message(self, message: Inbound, latest: Mapping[str, Any] | None) -> None:
         """Record a message Rasa read (button presses included: they are turns too)."""
-        try:
-            await self.journal.record(message_event(message, latest, language, self.clock()))
-        except Exception as error:  # the journal must never fail a conversation
-            log.warning("could not write the journal: %s", error)
+        parsed_language = ((latest or {}).get("sentiment") or {}).get("language")
+        language = parsed_language or await self.language_of(message.conversation_id)
+        await record_best_effort(self.journal, message_event(message, latest, language, self.clock()))

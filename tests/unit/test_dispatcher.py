@@ -248,11 +248,11 @@ async def test_a_customer_waiting_behind_a_backlog_is_told_before_a_worker_gets_
     rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
     dispatcher, store = await make(rasa, channel, delay_notice_after=0.1)
     await store.enqueue(message("où est ma commande ?"))
-    await dispatcher.announce_delay("test:1", "announcer")
+    await dispatcher.announce_delay("test:1")
     assert channel.sent == []  # not late yet
     await asyncio.sleep(0.15)
-    await dispatcher.announce_delay("test:1", "announcer")
-    await dispatcher.announce_delay("test:1", "announcer")
+    await dispatcher.announce_delay("test:1")
+    await dispatcher.announce_delay("test:1")
     assert len(channel.sent) == 1 and "petit retard" in channel.sent[0]
     await dispatcher.handle_conversation("test:1", "w1")
     assert channel.sent[1:] == ["Bonjour !"] and rasa.sent == ["où est ma commande ?"]
@@ -263,5 +263,5 @@ async def test_a_conversation_a_worker_holds_is_left_to_it() -> None:
     dispatcher, store = await make(rasa, channel, delay_notice_after=0)
     await store.enqueue(message())
     assert await store.lock("test:1", "busy-worker", 10)
-    await dispatcher.announce_delay("test:1", "announcer")
+    await dispatcher.announce_delay("test:1")
     assert channel.sent == []
