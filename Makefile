@@ -4,9 +4,11 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 # CLINC150's data_full.json (github.com/clinc/oos-eval): `make bench` also scores the pipeline on it when present.
 CLINC150 ?= ../shared/datasets/clinc150/data_full.json
+# SNIPS-fr's test set (another domain, French): `make bench` counts how many of its messages the bot declines.
+SNIPS_FR ?= ../shared/datasets/snips-fr/test_fr_clean_and_typos.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train run chat doctor test test-fast lint audit format eval compare-tokenizers bench \
+.PHONY: help setup train run chat doctor test test-fast lint audit format eval compare-tokenizers bench calibrate \
 	compose-model compose-check lock clean
 
 help: ## List the targets
@@ -52,13 +54,16 @@ compare-tokenizers: setup train ## Held-out F1 of spaCy (config.yml) vs Whitespa
 	@$(BIN)/bot eval
 	@$(BIN)/bot eval --config config.whitespace.yml
 
-bench: setup train ## Measure latencies, training time and CLINC150 scores (if found); writes bench-results.json
-	@$(BIN)/bot bench $(if $(wildcard $(CLINC150)),--clinc150 $(CLINC150))
+bench: setup train ## Measure latencies, training time, CLINC150 and SNIPS-fr scores (if found); writes bench-results.json
+	@$(BIN)/bot bench $(if $(wildcard $(CLINC150)),--clinc150 $(CLINC150)) $(if $(wildcard $(SNIPS_FR)),--snips-fr $(SNIPS_FR))
 
 compose-model: train ## Copy the current model to build/docker/model.tar.gz for docker compose (docker/rasa.Dockerfile)
 	@mkdir -p build/docker
 	@cp "$$($(BIN)/bot train | tail -n 1)" build/docker/model.tar.gz
 	@echo "build/docker/model.tar.gz ready: docker compose up -d --build"
+
+calibrate: setup ## Choose the out-of-scope gate's threshold by cross-validation of data/nlu (prints it for config.yml)
+	@$(BIN)/bot calibrate
 
 compose-check: setup ## Validate docker-compose.yml without a Docker engine (needs Debian's docker-compose)
 	@$(BIN)/pytest -q tests/unit/test_compose.py

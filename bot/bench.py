@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from bot import bench_gateway as gateway_bench
+from bot import bench_nlu
 from bot.config import Settings
 from bot.conversation import Inbound
 from bot.insights import sentiment_eval
@@ -152,8 +153,17 @@ def measure_sentiment(rounds: int = 10) -> dict[str, Any]:
     }
 
 
-def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_training: bool = True) -> dict[str, Any]:
-    """Train (timed, in a scratch folder), start the stack, measure, and write ``output``."""
+def run_bench(
+    settings: Settings,
+    heldout: list[Path],
+    output: Path,
+    measure_training: bool = True,
+    snips_fr: Path | None = None,
+) -> dict[str, Any]:
+    """Train (timed, in a scratch folder), start the stack, measure, and write ``output``.
+
+    ``snips_fr``: SNIPS-fr's test file, for the share of off-topic French messages the bot declines.
+    """
     inputs = TrainingInputs.of_project(settings.project_root)
     results: dict[str, Any] = {}
     if measure_training:
@@ -163,6 +173,9 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
             results["train_seconds"] = round(time.monotonic() - started, 1)
     results.update(measure_mining(settings.project_root))
     results.update(measure_sentiment())
+    english = [path for path in heldout if path.stem.endswith("_en")]
+    if english:
+        results.update(bench_nlu.measure_cross_lingual(settings.project_root, english[0]))
     model = train(inputs, settings.models_dir)
     bench_settings = Settings(
         rasa_url=f"http://127.0.0.1:{free_port()}",
@@ -204,6 +217,9 @@ def run_bench(settings: Settings, heldout: list[Path], output: Path, measure_tra
                 bench = gateway_bench.Bench(bench_settings.gateway_url, client, sinks)
                 try:
                     figures = await measure(client, heldout)
+                    figures.update(await bench_nlu.measure_bad_input(client))
+                    if snips_fr is not None:
+                        figures.update(await bench_nlu.measure_off_topic(client, bench_nlu.snips_texts(snips_fr)))
                     figures.update(await measure_acks(bench_settings.gateway_url))
                     figures.update(await bench.overhead())
                     figures["throughput_msgs_per_s"] = await bench.throughput(sample)

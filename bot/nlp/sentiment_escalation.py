@@ -4,9 +4,10 @@ Placed last in config.yml's pipeline (after the FallbackClassifier), it scores t
 ``bot.insights.sentiment`` (French or English, found by ``bot.language.detect_language``) and adds
 ``{"score", "label", "language", "escalated"}`` under ``sentiment`` in the parse data, so Rasa keeps it with the
 message in the tracker. When the score is at or under ``escalate_at_or_below`` and the message is not already a
-complaint or a request for a person, the intent becomes ``complaint`` (the original stays in ``intent_ranking``):
-the complaint rule then apologises and hands the conversation over, and actions/handoff.py writes the reason on
-the ticket. Button payloads (``/intent``) never reach NLU components, so a button press is never escalated.
+complaint, a request for a person or out of scope (a message not for the bot never opens a ticket by itself), the
+intent becomes ``complaint`` (the original stays in ``intent_ranking``): the complaint rule then apologises and hands
+the conversation over, and actions/handoff.py writes the reason on the ticket. Button payloads (``/intent``) never
+reach NLU components, so a button press is never escalated.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class SentimentEscalation(GraphComponent, IntentClassifier):  # type: ignore[mis
         return {
             "escalate_at_or_below": -0.8,
             "escalation_intent": "complaint",
-            "never_escalate": ["complaint", "request_human"],
+            "never_escalate": ["complaint", "request_human", "out_of_scope"],
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
