@@ -176,6 +176,7 @@ def run_bench(
     english = [path for path in heldout if path.stem.endswith("_en")]
     if english:
         results.update(bench_nlu.measure_cross_lingual(settings.project_root, english[0]))
+    results.update(bench_nlu.measure_previous_model(settings.project_root, heldout, snips_fr))
     model = train(inputs, settings.models_dir)
     bench_settings = Settings(
         rasa_url=f"http://127.0.0.1:{free_port()}",

@@ -5,6 +5,8 @@
 - Cross-lingual transfer: the NLU trained on ``data/nlu/fr`` alone, scored on the English held-out split, with and
   without the sentence encoder (the previous, lexical model).
 - Bad input: empty text, emoji only, 5,000 characters, URLs, mixed scripts, code: each parsed, slowest time.
+- The previous model (TF-IDF only, ``C: 3``, no encoder, so no gate) on the same held-out split and SNIPS-fr, and
+  on CLINC150 (``previous_config``), so that each figure stands beside the one it replaces, measured in one run.
 """
 
 from __future__ import annotations
@@ -69,11 +71,63 @@ def _without_encoder(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "pipeline": [c for c in config["pipeline"] if c.get("name") != ENCODER]}
 
 
-async def _accuracy(model: Path, examples: list[Example]) -> float:
+def previous_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The model this one replaced: no sentence encoder (hence no gate), the classifier's ``C`` at 3 as shipped."""
+    pipeline = [
+        {**c, "C": 3.0} if c.get("name", "").endswith("LinearIntentClassifier") else c
+        for c in _without_encoder(config)["pipeline"]
+    ]
+    return {**config, "pipeline": pipeline, "policies": []}
+
+
+def write_previous_config(project: Path, folder: Path) -> Path:
+    """``previous_config`` of the project's config.yml, written to ``folder``."""
+    config = yaml.safe_load((project / "config.yml").read_text(encoding="utf-8"))
+    path = folder / "previous.yml"
+    path.write_text(yaml.safe_dump(previous_config(config), sort_keys=False), encoding="utf-8")
+    return path
+
+
+async def _intents(model: Path, texts: list[str]) -> list[str]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    predicted = [str((await agent.parse_message(e.text))["intent"]["name"]) for e in examples]
+    return [str((await agent.parse_message(text))["intent"]["name"]) for text in texts]
+
+
+def measure_previous_model(project: Path, heldout: list[Path], snips_fr: Path | None) -> dict[str, Any]:
+    """The previous model's held-out macro-F1 per language and SNIPS-fr share declined."""
+    from bot.learn.evaluate import evaluate
+
+    examples = [e for path in heldout for e in load_examples(path, path.stem.rsplit("_", 1)[-1])]
+    with tempfile.TemporaryDirectory(prefix="previous-") as scratch:
+        folder = Path(scratch)
+        shutil.copytree(project / "data" / "nlu", folder / "nlu")
+        model, _ = train_nlu(write_previous_config(project, folder), folder / "nlu", folder / "model")
+        texts = [e.text for e in examples] + (snips_texts(snips_fr) if snips_fr else [])
+        intents = asyncio.run(_intents(model, texts))
+    predicted = dict(zip([e.text for e in examples], intents, strict=False))
+
+    async def predict(text: str) -> str:
+        return predicted[text]
+
+    reports = asyncio.run(evaluate(examples, predict))
+    figures: dict[str, Any] = {
+        f"previous_heldout_macro_f1_{lang}": round(r.macro_f1, 4) for lang, r in reports.items() if lang != "all"
+    }
+    if snips_fr:
+        off_topic = intents[len(examples) :]
+        figures["previous_snips_fr_out_of_scope_share"] = round(
+            sum(i in NOT_ANSWERED for i in off_topic) / len(off_topic), 4
+        )
+        figures["previous_snips_fr_ticket_share"] = round(
+            sum(i in TICKET_INTENTS for i in off_topic) / len(off_topic), 4
+        )
+    return figures
+
+
+async def _accuracy(model: Path, examples: list[Example]) -> float:
+    predicted = await _intents(model, [e.text for e in examples])
     return sum(p == e.intent for p, e in zip(predicted, examples, strict=True)) / len(examples)
 
 

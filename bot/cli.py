@@ -156,7 +156,10 @@ def cmd_sentiment(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure training time, latencies and held-out scores; print them and write bench-results.json."""
+    import tempfile
+
     from bot.bench import run_bench
+    from bot.bench_nlu import write_previous_config
 
     output = Path(args.output)
     heldout = [settings.project_root / f for f in HELDOUT]
@@ -166,6 +169,10 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         from bot import clinc150
 
         figures = clinc150.run(Path(args.clinc150), settings.project_root / "config.yml")
+        with tempfile.TemporaryDirectory() as scratch:
+            previous = write_previous_config(settings.project_root, Path(scratch))
+            before = clinc150.run(Path(args.clinc150), previous)
+        figures.update({f"previous_{key}": value for key, value in before.items() if "gate" not in key})
         results.update(figures)
         previous = json.loads(output.read_text())
         output.write_text(json.dumps({**previous, **figures}, indent=2) + "\n")

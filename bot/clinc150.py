@@ -146,6 +146,9 @@ def run(data_full: Path, project_config: Path) -> dict[str, Any]:
 def table(results: dict[str, Any]) -> str:
     """The project's figures beside the paper's Table 2 (full data set, oos-train)."""
     rows = [("Passerelle pipeline", results["clinc150_in_scope_accuracy"], results["clinc150_oos_recall"])]
+    if "previous_clinc150_in_scope_accuracy" in results:
+        previous = (results["previous_clinc150_in_scope_accuracy"], results["previous_clinc150_oos_recall"])
+        rows.append(("previous (TF-IDF only)", *previous))
     rows += [(name, a, r) for name, (a, r) in PAPER.items()]
     lines = [f"{'CLINC150 (full)':24}{'in-scope acc.':>15}{'oos recall':>12}"]
     lines += [f"{name:24}{accuracy:15.1f}{recall:12.1f}" for name, accuracy, recall in rows]

@@ -52,6 +52,10 @@ async def test_bad_input_gets_an_answer(rasa: RasaClient, text: str) -> None:
     assert reply.messages and all(m.text or m.buttons for m in reply.messages)
 
 
+async def test_gibberish_is_declined_not_answered_as_a_topic(rasa: RasaClient) -> None:
+    assert (await rasa.parse("blorf quazzle the wimwam"))["intent"]["name"] in DECLINED
+
+
 async def test_a_long_message_is_understood_from_its_start(rasa: RasaClient) -> None:
     text = "je voudrais annuler ma commande 77120 s'il vous plaît, " + "je n'en ai plus besoin. " * 200
     parse = await rasa.parse(text)
