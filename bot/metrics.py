@@ -34,6 +34,8 @@ from bot.conversation import BotReply, Inbound
 
 log = logging.getLogger(__name__)
 FALLBACK_INTENT = "nlu_fallback"
+# What the out-of-scope gate answers (config.yml): the bot declined the message.
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Endpoint = Callable[[Request], Awaitable[Response]]
 # No ``*_created`` series: Prometheus does not need them, and people reading /metrics are spared them.
@@ -105,7 +107,8 @@ class Metrics:
         )
         self.nlu_messages = Counter(
             "passerelle_nlu_messages",
-            "Customer messages by NLU result: understood, or fallback (nlu_fallback: asked to rephrase)",
+            "Customer messages by NLU result: understood, fallback (nlu_fallback: asked to rephrase), or out_of_scope "
+            "(declined: not for the bot)",
             ["result"],
             registry=r,
         )
@@ -142,7 +145,8 @@ class Metrics:
         if found is None:
             return
         fallback, confidence = found
-        self.nlu_messages.labels("fallback" if fallback else "understood").inc()
+        declined = ((latest_message or {}).get("intent") or {}).get("name") == OUT_OF_SCOPE_INTENT
+        self.nlu_messages.labels("fallback" if fallback else "out_of_scope" if declined else "understood").inc()
         self.nlu_confidence.observe(confidence)
 
     def timed(self, channel: str, endpoint: Endpoint) -> Endpoint:

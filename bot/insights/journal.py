@@ -35,7 +35,7 @@ class Event:
         channel: Its channel.
         language: The conversation's language (messages).
         intent: The intent Rasa recognised (messages).
-        unhandled: The bot did not understand the message (fallback or low confidence).
+        unhandled: The bot did not handle the message (fallback, low confidence, or declined as out of scope).
         sentiment: The message's sentiment score, -1 to 1 (messages).
         text: The redacted text, kept only for unhandled or negative messages.
         reason: Why the conversation was handed over (handoffs).

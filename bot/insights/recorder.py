@@ -13,18 +13,19 @@ from bot.conversation import Inbound
 from bot.insights.alerts import NEGATIVE_CUTOFF
 from bot.insights.journal import MESSAGE, Event, Journal, record_best_effort
 from bot.learn.pii import redact
-from bot.metrics import read_prediction
+from bot.metrics import OUT_OF_SCOPE_INTENT, read_prediction
 
 
 def message_event(message: Inbound, latest: Mapping[str, Any] | None, language: str | None, at: float) -> Event:
     """The journal record of a customer message, from Rasa's parse of it (``latest``: the tracker's latest message).
 
-    The text is kept, redacted, only when the bot did not understand the message or it reads negative.
+    The text is kept, redacted, only when the bot did not handle the message (it fell back, or declined it as out of
+    scope: the digest's unhandled topics come from those) or it reads negative.
     """
     parse = latest or {}
     prediction = read_prediction(latest)
-    unhandled = prediction is not None and prediction[0]
     intent = (parse.get("intent") or {}).get("name")
+    unhandled = (prediction is not None and prediction[0]) or intent == OUT_OF_SCOPE_INTENT
     if latest is None and message.text.startswith("/"):  # a button press: its payload names the intent
         intent = message.text[1:].split("{", 1)[0] or None
     sentiment = parse.get("sentiment") or {}

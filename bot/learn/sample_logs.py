@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.learn.signals import OUT_OF_SCOPE_INTENT
+
 UNKNOWN = {
     "fr": [
         "vous avez un programme de fidélité {x}",
@@ -55,10 +57,11 @@ def vary(text: str, rng: random.Random) -> str:
 def sample_trackers(examples: list[tuple[str, str, str]], messages: int, seed: int = 0) -> list[dict[str, Any]]:
     """Conversations of two messages each: a known question answered, then an unknown one that falls back."""
     rng = random.Random(seed)
+    answered = [e for e in examples if e[1] != OUT_OF_SCOPE_INTENT]  # the bot says it cannot help with those
     trackers = []
     for number in range(messages // 2):
         language = rng.choice(("fr", "en"))
-        text, intent, _ = rng.choice([e for e in examples if e[2] == language] or examples)
+        text, intent, _ = rng.choice([e for e in answered if e[2] == language] or answered)
         unknown = vary(rng.choice(UNKNOWN[language]).format(x=rng.choice(TAILS)), rng)
         events = [
             {"event": "slot", "name": "language", "value": language},

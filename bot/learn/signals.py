@@ -2,6 +2,8 @@
 
 A customer message counts as unhandled when:
 - ``fallback``: the NLU fell back (``nlu_fallback``) or the dialogue ran the fallback action;
+- ``out_of_scope``: the message ended as ``out_of_scope`` (the classifier's out-of-scope gate, or an example taught as
+  such): the bot said it cannot help, which is what a topic it was never taught now mostly gets;
 - ``low_confidence``: the predicted intent's confidence is below a threshold;
 - ``denied``: the customer's next message is a denial right after the bot answered (outside a yes/no question);
 - ``rephrased``: the customer's next message asks the same thing again in other words;
@@ -11,12 +13,14 @@ The managers' answers (``bot`` events whose metadata names an ``agent``) come al
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.language import detect_language, normalize_language
 
 FALLBACK_INTENT = "nlu_fallback"
+# The intent the out-of-scope gate answers (config.yml's ``out_of_scope_gate.intent``, domain.yml's intent).
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 FALLBACK_ACTIONS = ("action_fallback",)
 HANDOFF_ACTION = "action_handoff"
 # Intents that carry no question of their own: never proposed as a new topic.
@@ -34,7 +38,6 @@ class Unhandled:
     reason: str
     intent: str
     confidence: float
-    ranking: dict[str, float] = field(default_factory=dict)
     answers: tuple[str, ...] = ()
 
 
@@ -51,15 +54,9 @@ def _is_customer_text(text: str) -> bool:
     return bool(text) and not text.startswith("/") and not text.startswith("csat:")
 
 
-def _intent(event: dict[str, Any]) -> tuple[str, float, dict[str, float]]:
-    parse = event.get("parse_data") or {}
-    intent = parse.get("intent") or {}
-    ranking = {
-        str(r["name"]): float(r.get("confidence") or 0.0)
-        for r in parse.get("intent_ranking") or []
-        if r.get("name") and r["name"] != FALLBACK_INTENT
-    }
-    return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0), ranking
+def _intent(event: dict[str, Any]) -> tuple[str, float]:
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
 
 
 def _same_question(first: str, second: str) -> bool:
@@ -112,7 +109,7 @@ def summarize(tracker: dict[str, Any], threshold: float = 0.6) -> ConversationSu
     found: list[Unhandled] = []
     for index, turn in enumerate(turns):
         event = turn["event"]
-        intent, confidence, ranking = _intent(event)
+        intent, confidence = _intent(event)
         following = turns[index + 1] if index + 1 < len(turns) else None
         reason = ""
         if intent == FALLBACK_INTENT or any(a in FALLBACK_ACTIONS for a in turn["actions"]):
@@ -121,6 +118,8 @@ def summarize(tracker: dict[str, Any], threshold: float = 0.6) -> ConversationSu
             if intent in PLEASANTRIES:
                 continue
             reason = "handoff"
+        elif intent == OUT_OF_SCOPE_INTENT:  # before the confidence: the gate answers it at 1.0
+            reason = "out_of_scope"
         elif intent in SMALL_TALK:
             continue
         elif confidence < threshold:
@@ -137,5 +136,5 @@ def summarize(tracker: dict[str, Any], threshold: float = 0.6) -> ConversationSu
         text = str(event.get("text") or "").strip()
         lang = normalize_language(turn["language"]) or detect_language(text)
         replies = tuple(t for lang_, t in answers if not lang_ or lang_ == lang)
-        found.append(Unhandled(conversation_id, text, lang, reason, intent, confidence, ranking, replies))
+        found.append(Unhandled(conversation_id, text, lang, reason, intent, confidence, replies))
     return ConversationSummary(messages=len(turns), unhandled=found)

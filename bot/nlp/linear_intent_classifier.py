@@ -84,10 +84,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
     def get_default_config() -> dict[str, Any]:
         """The defaults.
 
-        ``C``: SVM regularisation; ``dense_weight``: the sentence vectors' weight beside the unit-length TF-IDF row;
+        ``C``: SVM regularisation; ``class_weight``: ``balanced`` weighs each intent by the inverse of its example
+        count, so an intent learnt from a dozen logged messages is not drowned by those with a hundred;
+        ``dense_weight``: the sentence vectors' weight beside the unit-length TF-IDF row;
         ``temperature``: sharpness of the confidences; ``out_of_scope_gate``: see out_of_scope_gate.py.
         """
-        return {"C": 1.0, "dense_weight": 1.0, "temperature": 10.0, "ranking_length": 10, "out_of_scope_gate": {}}
+        return {
+            "C": 1.0,
+            "class_weight": None,
+            "dense_weight": 1.0,
+            "temperature": 10.0,
+            "ranking_length": 10,
+            "out_of_scope_gate": {},
+        }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
         """An untrained classifier."""
@@ -132,7 +141,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
         document_frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
         self.idf = np.log((1 + counts.shape[0]) / (1 + document_frequency)) + 1.0
         lexical = tfidf(counts, self.idf)
-        svm = LinearSVC(C=float(self.config["C"]), random_state=0)
+        svm = LinearSVC(C=float(self.config["C"]), class_weight=self.config["class_weight"], random_state=0)
         svm.fit(self._features(lexical, dense), labels)
         self.intents = [str(c) for c in svm.classes_]
         self.weights, self.bias = svm.coef_, svm.intercept_

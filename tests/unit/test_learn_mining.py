@@ -14,7 +14,7 @@ from bot.learn.mining import mine, training_examples
 from bot.learn.mining_report import render
 from bot.learn.pii import redact
 from bot.learn.signals import Unhandled, summarize
-from bot.learn.topics import propose
+from bot.learn.topics import Mined, propose
 from bot.learn.trackers import from_jsonl, from_redis
 from tests.paths import ROOT
 
@@ -47,12 +47,12 @@ def test_ordinary_words_and_placeholders_are_left_alone(text: str) -> None:
     assert redact(text) == text
 
 
-def user(text: str, intent: str, confidence: float = 0.95, **ranking: float) -> dict[str, Any]:
-    ranks = [{"name": k, "confidence": v} for k, v in ranking.items()] or [{"name": intent, "confidence": confidence}]
+def user(text: str, intent: str, confidence: float = 0.95) -> dict[str, Any]:
+    ranking = [{"name": intent, "confidence": confidence}]
     return {
         "event": "user",
         "text": text,
-        "parse_data": {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranks},
+        "parse_data": {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranking},
     }
 
 
@@ -100,6 +100,19 @@ def test_fallbacks_low_confidence_denials_and_rephrasings_are_unhandled() -> Non
     ]
 
 
+def test_a_message_the_bot_answers_as_out_of_scope_is_unhandled() -> None:
+    """The gate answers a topic the bot was never taught with out_of_scope, confidently: still not handled."""
+    asked = user("vous faites des bons d'achat ?", "out_of_scope", 1.0)
+    gate = {"score": 0.31, "threshold": 0.5, "intent": "payment_issue", "confidence": 0.62, "out_of_scope": True}
+    asked["parse_data"]["out_of_scope_gate"] = gate
+    events = [LANGUAGE_FR, asked, action("utter_out_of_scope"), bot("Je ne peux pas vous aider sur ce point.")]
+    events += [user("quel temps fait-il", "out_of_scope", 0.97), action("utter_out_of_scope"), bot("...")]
+    assert reasons(events) == [
+        ("vous faites des bons d'achat ?", "out_of_scope"),
+        ("quel temps fait-il", "out_of_scope"),
+    ]
+
+
 def test_a_no_to_a_yes_no_question_is_not_a_complaint_about_the_answer() -> None:
     events = [
         user("annulez la commande 48213", "cancel_order"),
@@ -142,27 +155,72 @@ GIFT = {
     "en": ["do you sell gift cards", "a 50 euro gift card", "my gift card balance", "buy a gift card as a present"],
 }
 LOYALTY = {
-    "fr": ["programme de fidélité", "mes points de fidélité", "carte de fidélité perdue"],
-    "en": ["loyalty program", "my loyalty points", "lost my loyalty card"],
+    "fr": [
+        "mes points de fidélité",
+        "combien de points de fidélité j'ai",
+        "j'ai combien de points sur mon compte fidélité",
+    ],
+    "en": ["my loyalty points", "how many loyalty points do I have"],
+}
+# Known questions in words the training examples do not use (the nearest one shares "when", "my", "colis" at most).
+KNOWN = {
+    "fr": ["ou est ma commande ???", "j'attends toujours mon colis, il est où ?"],
+    "en": ["when will my stuff arrive"],
+}
+# Off-topic messages that each ask something else: nothing recurs, so nothing is to be learned.
+SCATTERED = {
+    "fr": ["mon chat éternue tout le temps", "où acheter des graines de tomates", "comment apprendre le piano"],
+    "en": [
+        "how do I fix a flat tyre",
+        "can you recommend a podcast about history",
+        "what is the best cheese in normandy",
+        "is it safe to swim after eating",
+        "who painted the mona lisa",
+    ],
 }
 
 
-def unhandled(text: str, language: str, **ranking: float) -> Unhandled:
-    return Unhandled("t:3", text, language, "fallback", "nlu_fallback", 0.3, ranking)
+def unhandled(text: str, language: str) -> Unhandled:
+    return Unhandled("t:3", text, language, "fallback", "nlu_fallback", 0.3)
 
 
-def test_topics_are_separated_joined_across_languages_and_known_questions_become_examples() -> None:
-    items = [unhandled(t, lang, payment_issue=0.7, return_refund=0.2) for lang, ts in GIFT.items() for t in ts]
-    items += [unhandled(t, lang, account_access=0.6, store_info=0.3) for lang, ts in LOYALTY.items() for t in ts]
-    items.append(unhandled("ou est ma commande ???", "fr", order_status=0.4))
-    mined = propose(items, training_examples(ROOT), min_cluster=3)
-    groups = [{t for texts in c.examples.values() for t in texts} for c in mined.candidates]
-    gift = {t for ts in GIFT.values() for t in ts}
-    loyalty = {t for ts in LOYALTY.values() for t in ts}
-    assert gift in groups and loyalty in groups, [(c.name, c.examples) for c in mined.candidates]
-    names = {c.name for c in mined.candidates}
-    assert names & {"gift_card", "gift_cards", "gift"} and names & {"loyalty", "loyalty_points", "loyalty_program"}
-    assert [(a.intent, a.examples["fr"]) for a in mined.additions] == [("order_status", ["ou est ma commande ???"])]
+def items_of(*topics: dict[str, list[str]]) -> list[Unhandled]:
+    return [unhandled(t, lang) for topic in topics for lang, texts in topic.items() for t in texts]
+
+
+def texts_of(topic: dict[str, list[str]]) -> set[str]:
+    return {t for texts in topic.values() for t in texts}
+
+
+def proposed_groups(mined: Mined) -> list[set[str]]:
+    return [{t for texts in c.examples.values() for t in texts} for c in mined.candidates]
+
+
+def test_one_topic_in_two_languages_is_one_candidate_and_known_questions_become_examples() -> None:
+    mined = propose(items_of(GIFT, LOYALTY, KNOWN), training_examples(ROOT), min_cluster=3)
+    # French and English together from their meaning alone: no word, and no model ranking, links them.
+    assert sorted(proposed_groups(mined), key=len) == [texts_of(LOYALTY), texts_of(GIFT)], mined.candidates
+    names = [c.name for c in mined.candidates]
+    assert names[0] in {"gift_card", "gift_cards", "gift"} and names[1] in {"loyalty", "loyalty_points"}
+    assert {"carte cadeau", "gift card"} <= set(mined.candidates[0].keywords)
+    assert [(a.intent, a.examples) for a in mined.additions] == [("order_status", KNOWN)]
+
+
+def test_scattered_off_topic_messages_are_not_proposed(monkeypatch: pytest.MonkeyPatch) -> None:
+    training = training_examples(ROOT)
+    mined = propose(items_of(GIFT, SCATTERED), training, min_cluster=3)
+    assert proposed_groups(mined) == [texts_of(GIFT)]
+    assert not mined.additions
+    # Even a cut lenient enough to join them (as micro-clusters can be) proposes nothing: they are not a topic.
+    from bot.learn import topics
+
+    monkeypatch.setattr(topics, "CLUSTER_DISTANCE", 0.9)
+    assert propose(items_of(SCATTERED), training, min_cluster=3).candidates == []
+
+
+def test_the_same_question_asked_often_is_a_topic_however_alone_its_wording() -> None:
+    mined = propose([unhandled("vous faites la livraison en corse ?", "fr")] * 3, training_examples(ROOT))
+    assert [(c.size, c.examples["fr"]) for c in mined.candidates] == [(3, ["vous faites la livraison en corse ?"])]
 
 
 def stored_tracker(sender: str, events: list[dict[str, Any]]) -> str:

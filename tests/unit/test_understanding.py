@@ -9,8 +9,8 @@ import scipy.sparse as sp
 
 from bot.calibration import choose_threshold, rejected
 from bot.clinc150 import nlu_config
+from bot.nlp.encoder import encode, truncate
 from bot.nlp.out_of_scope_gate import Examples, GateConfig, gate_scores, top_mean
-from bot.nlp.sentence_encoder import encode, truncate
 from tests.paths import ROOT
 
 
