@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from bot.clinc150 import train_nlu
+from bot.clinc150 import parse_all, train_nlu
 from bot.learn.evaluate import Example, load_examples
 from bot.rasa_client import RasaClient
 
@@ -89,10 +89,7 @@ def write_previous_config(project: Path, folder: Path) -> Path:
 
 
 async def _intents(model: Path, texts: list[str]) -> list[str]:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-    return [str((await agent.parse_message(text))["intent"]["name"]) for text in texts]
+    return [str(parse["intent"]["name"]) for parse in await parse_all(model, texts)]
 
 
 def measure_previous_model(project: Path, heldout: list[Path], snips_fr: Path | None) -> dict[str, Any]:

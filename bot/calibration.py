@@ -13,7 +13,6 @@ out-of-scope recall that costs at most ``MAX_IN_SCOPE_LOSS`` points of in-scope 
 from __future__ import annotations
 
 import asyncio
-import logging
 import shutil
 import tempfile
 from collections import defaultdict
@@ -60,20 +59,9 @@ def _open_gate(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "pipeline": pipeline, "policies": []}
 
 
-async def _parse(model: Path, texts: list[str]) -> list[dict[str, Any]]:
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.ERROR)
-    configure_structlog(logging.ERROR)
-    agent = Agent.load(str(model))
-    return [await agent.parse_message(text) for text in texts]
-
-
 def calibrate_project(project: Path, folds: int = 5, out_of_scope: str = "out_of_scope") -> dict[str, float]:
     """The project's threshold, chosen by ``folds``-fold cross-validation of its NLU examples (gate open)."""
-    from bot.clinc150 import nlu_yaml, train_nlu
+    from bot.clinc150 import nlu_yaml, parse_all, train_nlu
     from bot.learn.mining import training_examples
 
     by_intent: dict[str, list[str]] = defaultdict(list)
@@ -94,7 +82,7 @@ def calibrate_project(project: Path, folds: int = 5, out_of_scope: str = "out_of
             (data / "nlu.yml").write_text(nlu_yaml(train), encoding="utf-8")
             shutil.copy(project / "data" / "nlu" / "entities.yml", data / "entities.yml")
             model, _ = train_nlu(folder / "config.yml", data, folder / f"model{fold}")
-            for (_, intent), parse in zip(held, asyncio.run(_parse(model, [t for t, _ in held])), strict=True):
+            for (_, intent), parse in zip(held, asyncio.run(parse_all(model, [t for t, _ in held])), strict=True):
                 if intent == out_of_scope:
                     rejected_side.append(parse)
                 else:

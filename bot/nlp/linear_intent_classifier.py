@@ -24,7 +24,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -46,20 +46,34 @@ def sentence_features(
     sparse_rows, dense_rows = [], []
     sparse_width, dense_width = widths or (0, 0)
     for message in messages:
-        sparse, dense = message.get_sparse_features(TEXT)[1], message.get_dense_features(TEXT)[1]
-        sparse_rows.append(sp.csr_matrix(sparse.features) if sparse is not None else sp.csr_matrix((1, sparse_width)))
-        dense_rows.append(np.asarray(dense.features) if dense is not None else np.zeros((1, dense_width)))
+        # The sentence features side by side in the featurizers' order, as Message.get_sparse_features combines
+        # them, without combining the per-token ones too (half the time of a parse).
+        ours = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+        sparse = [f.features for f in ours if f.is_sparse()]
+        dense = [np.asarray(f.features) for f in ours if f.is_dense()]
+        sparse_rows.append(sp.hstack(sparse, format="csr") if sparse else sp.csr_matrix((1, sparse_width)))
+        dense_rows.append(np.hstack(dense) if dense else np.zeros((1, dense_width)))
     return sp.vstack(sparse_rows).tocsr(), np.vstack(dense_rows).astype(np.float32)
 
 
 def tfidf(counts: sp.csr_matrix, idf: npt.NDArray[np.float64]) -> sp.csr_matrix:
-    """Sublinear term frequency times inverse document frequency, each row scaled to unit length."""
-    weighted = counts.copy().astype(np.float64)
-    weighted.data = np.where(weighted.data > 0, 1.0 + np.log(np.maximum(weighted.data, 1e-12)), weighted.data)
-    weighted = weighted.multiply(idf).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+    """Sublinear term frequency times inverse document frequency, each row scaled to unit length.
+
+    Computed on the CSR arrays directly: scipy's element-wise operations cost ~2 ms on a one-row matrix, a fifth
+    of a parse.
+    """
+    counts = counts.tocsr()
+    data = counts.data.astype(np.float64)
+    positive = data > 0
+    data[positive] = 1.0 + np.log(data[positive])
+    data *= idf[counts.indices]
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    norms = np.zeros(counts.shape[0])
+    np.add.at(norms, rows, data * data)
+    norms = np.sqrt(norms)
     norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms) @ weighted
+    data /= norms[rows]
+    return sp.csr_matrix((data, counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
 
 
 def softmax(scores: npt.NDArray[np.float64], temperature: float) -> npt.NDArray[np.float64]:
