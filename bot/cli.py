@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -44,19 +45,30 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Train if needed, start Redis, the action server and Rasa, then chat in the terminal."""
+    """Train if needed, start Redis, the action server and Rasa, then chat in the terminal.
+
+    SIGTERM (``kill``, a process manager) and SIGHUP (a closed terminal) stop everything as Ctrl-C does: the
+    services run in sessions of their own, so no signal sent to this process reaches them.
+    """
     from bot.stack import Stack
 
     model = _model(settings)
     stack = Stack(settings)
-    print("starting Redis, the action server, Rasa and the gateway (about 20 s) ...", file=sys.stderr)
-    stack.start(model, gateway=True)
-    print(
-        f"ready: Rasa on {settings.rasa_url}, gateway on {settings.gateway_url}, logs in {stack.log_dir}",
-        file=sys.stderr,
-    )
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    for stop in stops:
+        signal.signal(stop, _interrupt)
     try:
+        print("starting Redis, the action server, Rasa and the gateway (about 20 s) ...", file=sys.stderr)
+        stack.start(model, gateway=True)
+        print(
+            f"ready: Rasa on {settings.rasa_url}, gateway on {settings.gateway_url}, logs in {stack.log_dir}",
+            file=sys.stderr,
+        )
         if args.no_chat:
             print("services running; press Ctrl-C to stop", file=sys.stderr)
             while all(p.poll() is None for p in stack.processes.values()):
@@ -66,6 +78,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        for stop in stops:  # a second signal must not cut the stopping short
+            signal.signal(stop, signal.SIG_IGN)
         stack.stop()
 
 
