@@ -58,3 +58,11 @@ def test_every_setting_is_read_by_the_gateway_the_actions_or_rasa(monkeypatch: p
 def test_every_setting_has_a_row_in_the_readme_table() -> None:
     rows = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", README, re.M))
     assert rows == set(NAMES), f"missing: {sorted(set(NAMES) - rows)}; unknown: {sorted(rows - set(NAMES))}"
+
+
+def test_every_variable_the_settings_read_is_in_env_example() -> None:
+    environ = Recorder({})
+    Settings.from_env(environ)
+    # LANG is the system's locale (a language hint for the terminal chat), not a setting of ours to document.
+    undocumented = environ.asked - set(NAMES) - {"LANG"}
+    assert not undocumented, f"read but missing from .env.example: {sorted(undocumented)}"
