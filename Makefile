@@ -29,7 +29,8 @@ chat: ## Chat in the terminal with an already running bot (RASA_URL)
 doctor: setup ## Check the settings (.env), tokens and every service, and say what to fix
 	@$(BIN)/bot doctor
 
-test: setup train ## Run every test: unit, actions, data checks, Rasa test stories, end to end
+test: setup train ## Run every test: unit, actions, data checks, Rasa test stories, end to end (installs redis-server, chromium)
+	@bash scripts/system-packages.sh
 	@$(BIN)/pytest -q
 
 test-fast: setup ## Run the tests that need no trained model nor running services

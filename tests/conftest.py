@@ -42,7 +42,7 @@ def stack_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def stack(model: Path, stack_settings: Settings) -> Iterator[Stack]:
     """A real redis-server, action server and Rasa server for the whole session."""
     if not shutil.which("redis-server"):
-        pytest.fail("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
+        pytest.fail("redis-server is not installed (apt-get install redis-server; make test does it)")
     running = Stack(stack_settings)
     try:
         running.start(model)

@@ -27,7 +27,7 @@ FLAGS = [
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
     if CHROMIUM is None:
-        pytest.fail("chromium is not installed (apt-get install chromium; .ci/run does it)")
+        pytest.fail("chromium is not installed (apt-get install chromium; make test does it)")
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield browser
