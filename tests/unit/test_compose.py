@@ -34,7 +34,7 @@ def env_example_names() -> set[str]:
 def docker_compose() -> str:
     found = shutil.which("docker-compose")
     if found is None:
-        hint = "docker-compose is not installed (apt-get install --no-install-recommends docker-compose; make test does)"
+        hint = "docker-compose is not installed (apt-get install --no-install-recommends docker-compose, or make test)"
         if os.environ.get("CI"):
             pytest.fail(hint)
         pytest.skip(hint)
