@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
+from bot.calibration import NOT_ANSWERED
 from bot.clinc150 import parse_all, train_nlu
 from bot.learn.evaluate import Example, load_examples
 from bot.rasa_client import RasaClient
 
-NOT_ANSWERED = ("out_of_scope", "nlu_fallback")
 # Intents whose answer is a ticket for a person: an off-topic message must never get one.
 TICKET_INTENTS = ("complaint", "request_human")
 ENCODER = "bot.nlp.sentence_encoder.SentenceEncoderFeaturizer"

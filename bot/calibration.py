@@ -21,7 +21,8 @@ from typing import Any
 
 import yaml
 
-GATE_KEY = "out_of_scope_gate"
+from bot.nlp.out_of_scope_gate import GATE_KEY
+
 MAX_IN_SCOPE_LOSS = 1.5
 NOT_ANSWERED = ("out_of_scope", "oos", "nlu_fallback")
 
@@ -54,7 +55,11 @@ def choose_threshold(
     return {"threshold": round(threshold, 4), "in_scope_accuracy": round(accuracy, 2), "oos_recall": round(recall, 2)}
 
 
-def _open_gate(config: dict[str, Any]) -> dict[str, Any]:
+def open_gate(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with its gate scoring every message but rejecting none, and no dialogue policies.
+
+    Every threshold can then be tried on one set of predictions.
+    """
     pipeline = [{**c, GATE_KEY: {**c[GATE_KEY], "threshold": None}} if GATE_KEY in c else c for c in config["pipeline"]]
     return {**config, "pipeline": pipeline, "policies": []}
 
@@ -68,7 +73,7 @@ def calibrate_project(project: Path, folds: int = 5, out_of_scope: str = "out_of
     for example in training_examples(project):
         by_intent[example.intent].append(example.text)
     fold_of = {(intent, i): i % folds for intent, texts in by_intent.items() for i in range(len(texts))}
-    config = _open_gate(yaml.safe_load((project / "config.yml").read_text(encoding="utf-8")))
+    config = open_gate(yaml.safe_load((project / "config.yml").read_text(encoding="utf-8")))
     in_scope: list[tuple[str, dict[str, Any]]] = []
     rejected_side: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="calibrate-") as scratch:

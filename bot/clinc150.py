@@ -26,7 +26,8 @@ from typing import Any
 
 import yaml
 
-from bot.calibration import GATE_KEY, choose_threshold, rejected
+from bot.calibration import choose_threshold, open_gate, rejected
+from bot.nlp.out_of_scope_gate import GATE_KEY
 
 OOS = "oos"
 PAPER = {"Rasa (paper, 2019)": (91.5, 45.3), "BERT (paper, 2019)": (96.9, 40.3)}
@@ -44,20 +45,20 @@ def nlu_yaml(queries: list[list[str]]) -> str:
     return str(yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False, width=1000))
 
 
-def nlu_config(project_config: Path, open_gate: bool = False) -> str:
+def nlu_config(project_config: Path, opened: bool = False) -> str:
     """The project's NLU pipeline alone (no dialogue policies), its gate answering ``oos``.
 
-    ``open_gate``: the gate scores every message but rejects none, so that every threshold can be tried on one set
+    ``opened``: the gate scores every message but rejects none, so that every threshold can be tried on one set
     of predictions.
     """
     config = yaml.safe_load(project_config.read_text(encoding="utf-8"))
+    if opened:
+        config = open_gate(config)
     config["policies"] = []
     config["assistant_id"] = "clinc150"
     for component in config["pipeline"]:
         if GATE_KEY in component:
             component[GATE_KEY] = {**component[GATE_KEY], "intent": OOS}
-            if open_gate:
-                component[GATE_KEY]["threshold"] = None
     return str(yaml.safe_dump(config, sort_keys=False))
 
 
@@ -104,7 +105,7 @@ def _train_and_parse(
     with tempfile.TemporaryDirectory(prefix="clinc150-") as scratch:
         folder = Path(scratch)
         (folder / "nlu.yml").write_text(nlu_yaml(data["train"] + data["oos_train"]), encoding="utf-8")
-        (folder / "config.yml").write_text(nlu_config(project_config, open_gate=True), encoding="utf-8")
+        (folder / "config.yml").write_text(nlu_config(project_config, opened=True), encoding="utf-8")
         model, seconds = train_nlu(folder / "config.yml", folder / "nlu.yml", folder)
         texts = {split: [text for text, _ in data[split] + data[f"oos_{split}"]] for split in splits}
         started = time.monotonic()

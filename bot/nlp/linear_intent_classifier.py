@@ -28,11 +28,9 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlp.out_of_scope_gate import Examples, GateConfig, gate_scores
+from bot.nlp.out_of_scope_gate import GATE_KEY, Examples, GateConfig, gate_scores
 
 log = logging.getLogger(__name__)
-# The gate's score and decision for each message, in the parse data (bot learn and bot calibrate read it).
-GATE_KEY = "out_of_scope_gate"
 
 
 def sentence_features(
@@ -109,13 +107,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
             "dense_weight": 1.0,
             "temperature": 10.0,
             "ranking_length": 10,
-            "out_of_scope_gate": {},
+            GATE_KEY: {},
         }
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
         """An untrained classifier."""
         self.config = {**self.get_default_config(), **config}
-        self.gate = GateConfig.of(self.config["out_of_scope_gate"])
+        self.gate = GateConfig.of(self.config[GATE_KEY])
         self._storage = model_storage
         self._resource = resource
         self.idf = np.zeros(0)

@@ -22,6 +22,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+# Where the gate's score and decision go in the parse data (bot learn, bot calibrate and the CLINC150 bench read it),
+# and the name of its block in the classifier's configuration.
+GATE_KEY = "out_of_scope_gate"
+
 
 @dataclass(frozen=True)
 class GateConfig:

@@ -101,4 +101,4 @@ def test_clinc150_config_answers_oos_and_calibration_opens_the_gate() -> None:
 
     shipped = gate(nlu_config(ROOT / "config.yml"))
     assert shipped["intent"] == "oos" and shipped["threshold"] is not None
-    assert gate(nlu_config(ROOT / "config.yml", open_gate=True))["threshold"] is None
+    assert gate(nlu_config(ROOT / "config.yml", opened=True))["threshold"] is None
