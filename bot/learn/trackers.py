@@ -1,8 +1,9 @@
 """Where conversation logs come from: Rasa's Redis tracker store, a running Rasa's HTTP API, or a JSONL file.
 
 Every source yields trackers as ``GET /conversations/{id}/tracker`` shapes them: a dict with ``sender_id`` and
-``events``. Rasa's ``RedisTrackerStore`` keeps each conversation as ``json.dumps(dialogue.as_dict())`` (``name`` and
-``events``) under ``<key_prefix>:tracker:<sender_id>``; endpoints.yml sets the prefix to ``passerelle``.
+``events``. In Redis, the project's tracker store keeps each conversation as a list of events
+(``bot/dialogue/event_log.py``, prefix ``passerelle`` from endpoints.yml); conversations kept by Rasa's own
+``RedisTrackerStore`` before it are read too.
 """
 
 from __future__ import annotations
@@ -16,32 +17,15 @@ import httpx
 import redis
 
 from bot.config import Settings
+from bot.dialogue.event_log import EventLogKeys, conversations
 
-KEY_PREFIX = "passerelle:tracker:"
-BATCH = 500
-
-
-def tracker_from_stored(key: str, raw: bytes | str) -> dict[str, Any]:
-    """A tracker dict from the JSON the Redis tracker store keeps under ``key``."""
-    stored = json.loads(raw)
-    return {"sender_id": stored.get("name") or key.removeprefix(KEY_PREFIX), "events": stored.get("events") or []}
-
-
-def redis_keys(client: redis.Redis) -> Iterator[str]:
-    """The tracker store's keys."""
-    for key in client.scan_iter(match=f"{KEY_PREFIX}*", count=1000):
-        yield key.decode() if isinstance(key, bytes) else str(key)
+KEYS = EventLogKeys()
 
 
 def from_redis(url: str, client: redis.Redis | None = None) -> Iterator[dict[str, Any]]:
-    """Every conversation in Rasa's Redis tracker store at ``url`` (read in batches)."""
-    client = client or redis.Redis.from_url(url)
-    keys = list(redis_keys(client))
-    for start in range(0, len(keys), BATCH):
-        batch = keys[start : start + BATCH]
-        for key, raw in zip(batch, client.mget(batch), strict=True):
-            if raw is not None:
-                yield tracker_from_stored(key, raw)
+    """Every conversation the tracker store keeps in the Redis at ``url`` (read in batches)."""
+    for sender_id, events in conversations(client or redis.Redis.from_url(url), KEYS):
+        yield {"sender_id": sender_id, "events": events}
 
 
 def from_rasa(url: str, token: str, ids: list[str]) -> Iterator[dict[str, Any]]:
@@ -81,7 +65,7 @@ def open_source(source: str | None, settings: Settings, ids_file: str | None = N
         if ids_file:
             ids = [line.strip() for line in Path(ids_file).read_text(encoding="utf-8").splitlines() if line.strip()]
         elif settings.redis_url:
-            ids = [k.removeprefix(KEY_PREFIX) for k in redis_keys(redis.Redis.from_url(settings.redis_url))]
+            ids = list(KEYS.sender_ids(redis.Redis.from_url(settings.redis_url)))
         else:
             raise ValueError("Rasa's HTTP API cannot list conversations: pass --ids FILE or set REDIS_URL")
         return source, from_rasa(source, settings.rasa_token, ids)

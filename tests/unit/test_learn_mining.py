@@ -228,11 +228,14 @@ def stored_tracker(sender: str, events: list[dict[str, Any]]) -> str:
     return json.dumps({"name": sender, "events": events})
 
 
-def test_mining_reads_rasas_redis_tracker_store_and_writes_no_personal_data(tmp_path: Path) -> None:
+def test_mining_reads_the_redis_tracker_store_and_writes_no_personal_data(tmp_path: Path) -> None:
     client = fakeredis.FakeRedis()
     for number, text in enumerate(GIFT["fr"] + ["écrivez à lea@example.fr pour ma carte cadeau de 50 euros"]):
         events = [LANGUAGE_FR, user(text, "nlu_fallback", 0.2), action("action_fallback"), bot("Pardon ?")]
-        client.set(f"passerelle:tracker:web:{number}", stored_tracker(f"web:{number}", events))
+        if number % 2:  # the event lists of bot/dialogue/tracker_store.py
+            client.rpush(f"passerelle:events:web:{number}", *(json.dumps(event) for event in events))
+        else:  # what Rasa's own RedisTrackerStore kept before it
+            client.set(f"passerelle:tracker:web:{number}", stored_tracker(f"web:{number}", events))
     client.set("passerelle:lock:web:0", "x")  # not a tracker
     trackers = list(from_redis("redis://unused", client))
     assert sorted(t["sender_id"] for t in trackers) == [f"web:{n}" for n in range(5)]
