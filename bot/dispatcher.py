@@ -3,6 +3,12 @@
 Every message is handled at least once and answered at most once: the store records when a message went to Rasa
 and how many replies reached the customer. A worker that takes over after a crash asks Rasa's tracker whether the
 message was already processed, and then delivers only the replies that were not sent yet.
+
+Retries back off, and failures are bounded: a message that keeps failing while Rasa answers (a platform refusing
+its replies, Slack refusing its ticket, a bug raising an exception) is parked after ``max_attempts`` failed
+attempts: set aside in Redis with its reason, counted in ``/metrics`` and shown by ``bot doctor``, so that the
+conversation's next messages are answered. A message waiting for Rasa (or its action server) is never parked:
+waiting for Rasa to come back is what the durable queue is for.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from bot.limits import refusal_notice
 from bot.logs import conversation
 from bot.metrics import Metrics
 from bot.rasa_client import RasaError
-from bot.store import Progress, QueuedMessage, Store
+from bot.store import ParkedMessage, Progress, QueuedMessage, Store
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +81,11 @@ class Sender(Protocol):
     """A channel's outbound side."""
 
     async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
-        """Deliver one message to the customer; raise ``DeliveryError`` on failure.
+        """Deliver one message to the customer; raise ``DeliveryError`` on failure, and nothing else.
 
-        ``from_agent`` marks a community manager's reply (Messenger then sends it with the HUMAN_AGENT tag).
+        A platform answer that says "taken" (a 2xx) but cannot be read is a delivery, not a failure: a retry would
+        repeat the message to the customer. ``from_agent`` marks a community manager's reply (Messenger then sends
+        it with the HUMAN_AGENT tag).
         """
 
     async def acknowledge(self, message: Inbound) -> None:
@@ -106,6 +114,8 @@ class DispatcherConfig:
     Attributes:
         lock_ttl: Seconds a conversation stays locked to a worker that died (live workers keep extending it).
         retry_delays: Waits between attempts when Rasa or a platform fails; the last one repeats.
+        max_attempts: Failed attempts at one message before it is parked. Waiting for Rasa does not count; the
+            default, with the default delays, rides out about a quarter of an hour of a platform or Slack outage.
         delay_notice_after: Seconds after which a waiting customer is told their message is safe.
         sweep_interval: Seconds between scans for conversations whose wake-up was lost (crashed worker).
         workers: Conversations handled at the same time by this process.
@@ -114,9 +124,22 @@ class DispatcherConfig:
 
     lock_ttl: float = 10.0
     retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0)
+    max_attempts: int = 100  # 0.5 + 1 + 2 + 5 + 96 x 10 s: about a quarter of an hour of retries before parking
     delay_notice_after: float = 5.0
     sweep_interval: float = 5.0
     workers: int = 8
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Why a message must be tried again later.
+
+    Only ``counted`` failures lead to parking: a wait for Rasa, or for Redis to take progress already made, is not
+    the message's fault, and the message must outlive it.
+    """
+
+    reason: str
+    counted: bool = True
 
 
 def unsupported_reply(attachment: str, language: str) -> Outbound:
@@ -144,7 +167,8 @@ class Dispatcher:
 
         ``on_handoff`` runs when the bot hands a conversation over; ``after_message`` after each message Rasa
         handled (e.g. to mirror it to a person); ``before_message`` may take a message itself (returning True),
-        e.g. the answer to a satisfaction question. Each may raise ``DeliveryError`` to have the message retried.
+        e.g. the answer to a satisfaction question. Each may raise ``DeliveryError`` to have the message retried
+        (with backoff; parked after ``max_attempts``, like any other exception).
         """
         self.store = store
         self.rasa = rasa
@@ -224,6 +248,8 @@ class Dispatcher:
 
     async def handle_conversation(self, conversation_id: str, owner: str) -> None:
         """Handle the conversation's queued messages in order, while ``owner`` holds its lock."""
+        if await self.store.backing_off(conversation_id):
+            return  # woken (by a sweep, a new message) before the wait after a failed attempt is over
         if not await self.store.lock(conversation_id, owner, self.config.lock_ttl):
             return  # another worker has it
         keepalive = asyncio.create_task(self._keep_lock(conversation_id, owner))
@@ -233,8 +259,10 @@ class Dispatcher:
                 if queued is None:
                     return
                 with conversation(conversation_id):  # every log line of this message carries the conversation
-                    if not await self.handle_message(queued):
-                        self._retry_later(conversation_id)
+                    retry = await self._attempt(queued)
+                    if retry is not None:
+                        if await self._retry_or_park(conversation_id, owner, queued, retry):
+                            continue  # parked: the conversation's next message is not held up by it
                         return
                     log.info("handled %s after %.2f s", queued.key, time.time() - queued.enqueued_at)
                 self._attempts.pop(conversation_id, None)
@@ -252,11 +280,61 @@ class Dispatcher:
             await asyncio.sleep(self.config.lock_ttl / 3)
             await self.store.lock(conversation_id, owner, self.config.lock_ttl)
 
-    def _retry_later(self, conversation_id: str) -> None:
-        attempt = self._attempts.get(conversation_id, 0)
-        self._attempts[conversation_id] = attempt + 1
-        delay = self.config.retry_delays[min(attempt, len(self.config.retry_delays) - 1)]
+    async def _attempt(self, queued: QueuedMessage) -> Retry | None:
+        """``handle_message``, with an exception turned into a counted failure: a bug must not retry forever."""
+        try:
+            return await self.handle_message(queued)
+        except RasaError as error:  # from a hook that talks to Rasa (the desk): the message waits for Rasa
+            return Retry(f"Rasa unavailable: {error}", counted=False)
+        except Exception as error:
+            first = queued.message.conversation_id not in self._attempts
+            # The traceback once, for whoever fixes the bug; then one line per attempt.
+            log.error("unexpected error while handling %s", queued.key, exc_info=first)
+            return Retry(f"unexpected error: {type(error).__name__}: {error}")
 
+    async def _retry_or_park(self, conversation_id: str, owner: str, queued: QueuedMessage, retry: Retry) -> bool:
+        """Schedule the next attempt after a backoff, or park the message after ``max_attempts``; True if parked."""
+        delays = self.config.retry_delays
+        if not retry.counted:
+            waits = self._attempts.get(conversation_id, 0)
+            delay = delays[min(waits, len(delays) - 1)]
+            log.warning("%s waits, next attempt in %.1f s: %s", queued.key, delay, retry.reason)
+        else:
+            failures = await self.store.count_failure(queued)
+            if failures >= self.config.max_attempts:
+                return await self._park(conversation_id, owner, queued, retry, failures)
+            delay = delays[min(failures - 1, len(delays) - 1)]
+            log.warning(
+                "attempt %d of %d at %s failed, next in %.1f s: %s",
+                failures,
+                self.config.max_attempts,
+                queued.key,
+                delay,
+                retry.reason,
+            )
+        self._attempts[conversation_id] = self._attempts.get(conversation_id, 0) + 1
+        await self.store.back_off(conversation_id, delay)  # before the wake-up, which must come after it expires
+        self._wake_later(conversation_id, delay)
+        return False
+
+    async def _park(self, conversation_id: str, owner: str, queued: QueuedMessage, retry: Retry, failures: int) -> bool:
+        """Set the message aside, kept with its reason and progress (what reached the customer is never re-sent)."""
+        parked = ParkedMessage(queued, retry.reason[:300], failures, time.time(), await self._progress(queued))
+        if not await self.store.park(conversation_id, owner, parked):
+            log.warning("did not park %s: the conversation is no longer this worker's", queued.key)
+            return False
+        self._attempts.pop(conversation_id, None)
+        self._unsaved.pop(queued.key, None)
+        self.metrics.parked()
+        log.error(
+            "parked %s after %d failed attempts (last: %s); it stays in Redis (gw:parked), see bot doctor",
+            queued.key,
+            failures,
+            parked.reason,
+        )
+        return True
+
+    def _wake_later(self, conversation_id: str, delay: float) -> None:
         async def wake() -> None:
             await asyncio.sleep(delay)
             await self.store.wake(conversation_id)
@@ -272,13 +350,13 @@ class Dispatcher:
             await self.store.set_language(message.conversation_id, language)
         return language
 
-    async def handle_message(self, queued: QueuedMessage) -> bool:
-        """Handle one message; False when it must be tried again later."""
+    async def handle_message(self, queued: QueuedMessage) -> Retry | None:
+        """Handle one message; None when done, else why it must be tried again later."""
         message = queued.message
         sender = self.senders.get(message.channel)
         if sender is None:
             log.error("no sender for channel %s; dropping %s", message.channel, queued.key)
-            return True
+            return None
         progress = await self._progress(queued)
         language = await self._language(message)
         if message.refused:  # over a length or flood limit: a notice (or nothing), never Rasa nor a person
@@ -292,28 +370,26 @@ class Dispatcher:
         if self.before_message is not None and not progress.sent_to_rasa:
             try:
                 if await self.before_message(message):
-                    return True
+                    return None
             except DeliveryError as error:
-                log.warning("handling %s before Rasa failed, will retry: %s", queued.key, error)
-                return False
+                return Retry(f"handling before Rasa failed: {error}")
         try:
             replies = await self._ask_rasa(queued, progress, sender, language)
         except RasaError as error:
             self.rasa_reachable = False
-            log.warning("Rasa unavailable for %s: %s", queued.key, error)
             await self._maybe_notify_delay(queued, sender, language)
-            return False
+            return Retry(f"Rasa unavailable: {error}", counted=False)
         self.rasa_reachable = True
         progress = await self._progress(queued)
-        if not await self._deliver(queued, progress, list(replies.messages), replies.handoff):
-            return False
+        retry = await self._deliver(queued, progress, list(replies.messages), replies.handoff)
+        if retry is not None:
+            return retry
         if self.after_message is not None:
             try:
                 await self.after_message(message, replies)
             except DeliveryError as error:
-                log.warning("after-message step for %s failed, will retry: %s", queued.key, error)
-                return False
-        return True
+                return Retry(f"after-message step failed: {error}")
+        return None
 
     async def _ask_rasa(self, queued: QueuedMessage, progress: Progress, sender: Sender, language: str) -> BotReply:
         if progress.sent_to_rasa:
@@ -337,7 +413,7 @@ class Dispatcher:
 
     async def _deliver(
         self, queued: QueuedMessage, progress: Progress, replies: list[Outbound], handoff: Handoff | None = None
-    ) -> bool:
+    ) -> Retry | None:
         sender = self.senders[queued.message.channel]
         for index in range(progress.delivered, len(replies)):
             try:
@@ -345,21 +421,19 @@ class Dispatcher:
                 self.metrics.delivered(queued.message.channel)
             except DeliveryError as error:
                 if not error.permanent:
-                    log.warning("delivery of %s failed, will retry: %s", queued.key, error)
-                    return False
+                    return Retry(f"delivery of reply {index} failed: {error}")
                 log.error("reply %d to %s cannot be delivered: %s", index, queued.key, error)
             progress = replace(progress, delivered=index + 1)
             if progress.delivered == len(replies):
                 self.metrics.answered(queued.message.channel, queued.enqueued_at)
             if not await self._save(queued, progress):
-                return False
+                return Retry("Redis did not record the progress", counted=False)
         if handoff is not None and self.on_handoff is not None:
             try:
                 await self.on_handoff(queued.message, handoff)
             except DeliveryError as error:
-                log.warning("handoff of %s failed, will retry: %s", queued.key, error)
-                return False
-        return True
+                return Retry(f"handoff failed: {error}")
+        return None
 
     async def _maybe_notify_delay(self, queued: QueuedMessage, sender: Sender, language: str) -> None:
         progress = await self._progress(queued)

@@ -112,6 +112,18 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.unreadable_acknowledgements = Counter(
+            "passerelle_unreadable_acknowledgements",
+            "Sends a platform (or a proxy before it) accepted with a 2xx whose body the gateway could not read; "
+            "counted as delivered, never sent again",
+            ["channel"],
+            registry=r,
+        )
+        self.parked_messages = Gauge(
+            "passerelle_parked_messages",
+            "Customer messages set aside after repeated failures, kept in Redis for a person (read at scrape time)",
+            registry=r,
+        )
         self.nlu_confidence = Histogram(
             "passerelle_nlu_confidence",
             "Confidence of the best intent for each customer message",
@@ -130,6 +142,14 @@ class Metrics:
     def delivered(self, channel: str, sender: str = "bot") -> None:
         """Count a message that reached a customer (``sender``: ``bot`` or ``agent``)."""
         self.sent.labels(channel, sender).inc()
+
+    def unreadable_acknowledgement(self, channel: str) -> None:
+        """Count a send the platform accepted (2xx) with an answer the gateway could not read."""
+        self.unreadable_acknowledgements.labels(channel).inc()
+
+    def parked(self) -> None:
+        """Count a message just parked (until the next scrape reads the count from Redis)."""
+        self.parked_messages.inc()
 
     def answered(self, channel: str, enqueued_at: float) -> None:
         """Record the time from queue to the last reply delivered."""
@@ -165,11 +185,13 @@ class Metrics:
 
         return route
 
-    def render(self, tickets: tuple[int, int] | None) -> bytes:
-        """The exposition text, with the ticket gauges set to ``tickets`` (open, unclaimed) when known."""
+    def render(self, tickets: tuple[int, int] | None, parked: int | None = None) -> bytes:
+        """The exposition text, with the gauges set to ``tickets`` (open, unclaimed) and ``parked`` when known."""
         if tickets is not None:
             self.tickets_open.set(tickets[0])
             self.tickets_unclaimed.set(tickets[1])
+        if parked is not None:
+            self.parked_messages.set(parked)
         return generate_latest(self.registry)
 
 

@@ -7,6 +7,12 @@ Layout (all keys under ``gw:``):
 - ``lock:<conversation>``: which worker handles the conversation now (expires if that worker dies);
 - ``progress:<dedupe key>``: how far the handling of a message went (sent to Rasa, replies delivered),
   so that a worker taking over after a crash neither loses nor repeats anything;
+- ``failures:<dedupe key>``: how many attempts at a message failed (Rasa being down does not count), shared by every
+  gateway so that the bound on retries holds across replicas and restarts;
+- ``backoff:<conversation>``: set while the conversation waits before its next attempt (expires by itself), so
+  that no worker of any replica retries it sooner;
+- ``parked``: messages set aside after ``max_attempts`` failures (bot/dispatcher.py), oldest first, each with its
+  reason and progress: kept for a person to look at (``redis-cli LRANGE gw:parked 0 -1``), never retried alone;
 - ``lang:<conversation>``: the conversation's language as the gateway last saw it;
 - ``arrivals:<conversation>``: when the conversation's recent messages arrived, for the flood limit (bot/limits.py).
 
@@ -55,8 +61,22 @@ if head then
   local m = cjson.decode(head)['message']
   if m['channel'] .. ':' .. tostring(m['message_id']) == ARGV[2] then redis.call('LPOP', KEYS[1]) end
 end
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[4])
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 0 end
+return 1
+"""
+# Move the head of a conversation's queue to the parked list, only if it is still the message that failed and the
+# worker still holds the conversation's lock (a worker whose lock expired must not park what another one handles).
+_PARK = """
+if redis.call('GET', KEYS[6]) ~= ARGV[3] then return 0 end
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return 0 end
+local m = cjson.decode(head)['message']
+if m['channel'] .. ':' .. tostring(m['message_id']) ~= ARGV[2] then return 0 end
+redis.call('LPOP', KEYS[1])
+redis.call('RPUSH', KEYS[5], ARGV[4])
+redis.call('DEL', KEYS[3], KEYS[4])
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) end
 return 1
 """
 
@@ -91,6 +111,41 @@ class Progress:
     sent_to_rasa: bool = False
     delivered: int = 0
     delay_notice_sent: bool = False
+
+
+@dataclass(frozen=True)
+class ParkedMessage:
+    """A message set aside after repeated failures: what it was, why, and how far its handling went."""
+
+    queued: QueuedMessage
+    reason: str
+    attempts: int
+    parked_at: float
+    progress: Progress
+
+    def to_json(self) -> str:
+        """Serialise for the parked list."""
+        return json.dumps(
+            {
+                "queued": json.loads(self.queued.to_json()),
+                "reason": self.reason,
+                "attempts": self.attempts,
+                "parked_at": self.parked_at,
+                "progress": asdict(self.progress),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> ParkedMessage:
+        """Read back from the parked list."""
+        data = json.loads(raw)
+        return cls(
+            queued=QueuedMessage.from_json(json.dumps(data["queued"])),
+            reason=str(data["reason"]),
+            attempts=int(data["attempts"]),
+            parked_at=float(data["parked_at"]),
+            progress=Progress(**data["progress"]),
+        )
 
 
 class Store(Protocol):
@@ -129,6 +184,24 @@ class Store(Protocol):
     async def save_progress(self, message: QueuedMessage, progress: Progress) -> None:
         """Record how far the message's handling went."""
 
+    async def count_failure(self, message: QueuedMessage) -> int:
+        """Record a failed attempt at the message; the failed attempts so far, this one included."""
+
+    async def back_off(self, conversation_id: str, seconds: float) -> None:
+        """Keep every worker from trying the conversation again for ``seconds``."""
+
+    async def backing_off(self, conversation_id: str) -> bool:
+        """Whether the conversation is waiting before its next attempt."""
+
+    async def park(self, conversation_id: str, owner: str, parked: ParkedMessage) -> bool:
+        """Move the head message to the parked list while ``owner`` holds the lock; False when it did not."""
+
+    async def parked_count(self) -> int:
+        """How many messages are parked."""
+
+    async def parked(self, limit: int = 10) -> list[ParkedMessage]:
+        """The most recently parked messages, newest first."""
+
     async def pending(self) -> list[str]:
         """Conversations with queued messages (for recovery sweeps)."""
 
@@ -153,6 +226,7 @@ class RedisStore:
         self._enqueue = redis.register_script(_ENQUEUE)
         self._release = redis.register_script(_RELEASE)
         self._complete = redis.register_script(_COMPLETE)
+        self._park = redis.register_script(_PARK)
 
     async def enqueue(self, message: Inbound) -> bool:
         """Queue a new message atomically with its deduplication mark."""
@@ -217,8 +291,13 @@ class RedisStore:
         return None if raw is None else QueuedMessage.from_json(raw)
 
     async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
-        """Pop the head (it must be ``message``) and forget its progress."""
-        keys = [f"{PREFIX}q:{conversation_id}", f"{PREFIX}pending", f"{PREFIX}progress:{message.key}"]
+        """Pop the head (it must be ``message``) and forget its progress and failures."""
+        keys = [
+            f"{PREFIX}q:{conversation_id}",
+            f"{PREFIX}pending",
+            f"{PREFIX}progress:{message.key}",
+            f"{PREFIX}failures:{message.key}",
+        ]
         return bool(await self._complete(keys=keys, args=[conversation_id, message.key]))
 
     async def progress(self, message: QueuedMessage) -> Progress:
@@ -229,6 +308,46 @@ class RedisStore:
     async def save_progress(self, message: QueuedMessage, progress: Progress) -> None:
         """Write the message's progress (kept as long as the deduplication mark)."""
         await self.redis.set(f"{PREFIX}progress:{message.key}", json.dumps(asdict(progress)), ex=self.dedupe_ttl)
+
+    async def count_failure(self, message: QueuedMessage) -> int:
+        """Count a failed attempt (kept as long as the deduplication mark)."""
+        key = f"{PREFIX}failures:{message.key}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self.dedupe_ttl)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def back_off(self, conversation_id: str, seconds: float) -> None:
+        """Set the conversation's back-off mark for ``seconds`` (none for a wait under a millisecond)."""
+        if int(seconds * 1000) > 0:
+            await self.redis.set(f"{PREFIX}backoff:{conversation_id}", "1", px=int(seconds * 1000))
+
+    async def backing_off(self, conversation_id: str) -> bool:
+        """Whether the conversation's back-off mark is still set."""
+        return bool(await self.redis.exists(f"{PREFIX}backoff:{conversation_id}"))
+
+    async def park(self, conversation_id: str, owner: str, parked: ParkedMessage) -> bool:
+        """Move the head (it must be ``parked``'s message) to ``parked``, with its progress and failures dropped."""
+        key = parked.queued.key
+        keys = [
+            f"{PREFIX}q:{conversation_id}",
+            f"{PREFIX}pending",
+            f"{PREFIX}progress:{key}",
+            f"{PREFIX}failures:{key}",
+            f"{PREFIX}parked",
+            f"{PREFIX}lock:{conversation_id}",
+        ]
+        return bool(await self._park(keys=keys, args=[conversation_id, key, owner, parked.to_json()]))
+
+    async def parked_count(self) -> int:
+        """The length of the parked list."""
+        return int(await self.redis.llen(f"{PREFIX}parked"))
+
+    async def parked(self, limit: int = 10) -> list[ParkedMessage]:
+        """The last ``limit`` parked messages, newest first."""
+        raw = await self.redis.lrange(f"{PREFIX}parked", -limit, -1)
+        return [ParkedMessage.from_json(item) for item in reversed(raw)]
 
     async def pending(self) -> list[str]:
         """Conversations with queued messages."""

@@ -96,17 +96,17 @@ def build_gateway(settings: Settings) -> Gateway:
     """Wire the store, Rasa client, channel senders and dispatcher from the settings."""
     store = open_store(settings.redis_url)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    metrics = Metrics()
     senders: dict[str, Sender] = {webchat.CHANNEL: webchat.WebchatSender(store.redis)}
     bot = None
     if settings.telegram_token:
         bot = telegram.make_bot(settings.telegram_token, settings.telegram_api_url)
-        senders[telegram.CHANNEL] = telegram.TelegramSender(bot)
+        senders[telegram.CHANNEL] = telegram.TelegramSender(bot, metrics)
     if settings.messenger_page_token:
         senders[messenger.CHANNEL] = messenger.MessengerSender(
-            settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version
+            settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version, metrics=metrics
         )
     config = DispatcherConfig(workers=settings.gateway_workers, delay_notice_after=settings.delay_notice_seconds)
-    metrics = Metrics()
     board: Board
     handler = None
     journal = RedisJournal(store.redis, settings.journal_retention_days)
@@ -329,13 +329,14 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
         )
 
     async def metrics(request: Request) -> Response:
-        counts = None
+        counts, parked = None, None
         try:
             tickets = await gw.desk.open_tickets() if gw.desk is not None else []
             counts = len(tickets), sum(1 for ticket in tickets if ticket.status == "waiting")
+            parked = await gw.store.parked_count()
         except Exception as error:  # Redis down: still serve the counters (the gauges keep their last value)
-            log.warning("could not count the open tickets: %s", error)
-        return Response(gw.metrics.render(counts), media_type=CONTENT_TYPE)
+            log.warning("could not count the open tickets and parked messages: %s", error)
+        return Response(gw.metrics.render(counts, parked), media_type=CONTENT_TYPE)
 
     def slack_mode() -> str:
         if gw.slack_app is None:

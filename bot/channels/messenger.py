@@ -3,12 +3,17 @@
 Outcomes per event: text and quick replies are customer messages (a quick reply sends its payload); postbacks send
 their payload; attachments without text get a polite answer; delivery and read receipts, echoes of the page's
 own messages and anything else are ignored, never answered. Every entry and every event of a batch is read.
+
+A send answered with a 2xx counts as delivered even when the answer cannot be read (not JSON, no ``message_id``: a
+misconfigured proxy or an API change): Meta took the message, and sending it again would repeat it to the customer.
+Such sends are logged and counted in ``/metrics``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 from typing import Any
 
@@ -16,6 +21,7 @@ import httpx
 
 from bot.conversation import Inbound, Outbound
 from bot.dispatcher import DeliveryError
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 CHANNEL = "messenger"
@@ -122,16 +128,51 @@ def send_payloads(
     return bodies
 
 
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def unreadable_answer(content: bytes) -> str | None:
+    """What is wrong with a 2xx Send API answer, or None when it names the ``message_id`` Meta gave the message.
+
+    The description names the body's shape only, never its content.
+    """
+    data = _json(content)
+    if data is None:
+        return "a body that is not JSON" if content.strip() else "an empty body"
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__} instead of an object"
+    if "message_id" not in data:
+        return f"a JSON object without `message_id` (keys: {', '.join(sorted(map(str, data))) or 'none'})"
+    return None
+
+
+def error_code(content: bytes) -> Any:
+    """The Graph API's ``error.code`` in an error answer, or None when the body is not the Graph API's JSON."""
+    data = _json(content)
+    error = data.get("error") if isinstance(data, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
 class MessengerSender:
     """Delivers replies through the Send API."""
 
     def __init__(
-        self, page_token: str, api_url: str, api_version: str = "v19.0", client: httpx.AsyncClient | None = None
+        self,
+        page_token: str,
+        api_url: str,
+        api_version: str = "v19.0",
+        client: httpx.AsyncClient | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """Send as the page whose token is ``page_token``, to ``api_url`` (Graph API or a test double)."""
         self._token = page_token
         self._path = f"/{api_version}/me/messages"
         self._client = client or httpx.AsyncClient(base_url=api_url, timeout=10.0)
+        self.metrics = metrics or Metrics()
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -152,15 +193,25 @@ class MessengerSender:
             response = await self._client.post(self._path, params={"access_token": self._token}, json=body)
         except httpx.HTTPError as error:
             raise DeliveryError(f"Graph API unreachable: {type(error).__name__}") from error
-        if response.status_code < 400:
+        except Exception as error:  # never a bare exception out of a sender
+            raise DeliveryError(f"Graph API send failed: {type(error).__name__}: {error}") from error
+        status = response.status_code
+        if 200 <= status < 300:
+            problem = unreadable_answer(response.content)
+            if problem is not None:
+                log.warning(
+                    "Messenger accepted a message but its answer is unreadable (HTTP %d with %s; a proxy or a Graph "
+                    "API change?): counted as delivered, not sent again",
+                    status,
+                    problem,
+                )
+                self.metrics.unreadable_acknowledgement(CHANNEL)
             return
-        code = (
-            (response.json().get("error") or {}).get("code")
-            if response.headers.get("content-type", "").startswith("application/json")
-            else None
-        )
-        retryable = response.status_code == 429 or response.status_code >= 500 or code in (4, 613, 2, 1200)
-        raise DeliveryError(f"Graph API answered {response.status_code} (code {code})", permanent=not retryable)
+        if status < 400:  # a redirect (a proxy in the way): the message did not reach Meta
+            raise DeliveryError(f"Graph API answered {status}, a redirect: is a proxy in the way?")
+        code = error_code(response.content)
+        retryable = status == 429 or status >= 500 or code in (4, 613, 2, 1200)
+        raise DeliveryError(f"Graph API answered {status} (code {code})", permanent=not retryable)
 
     async def acknowledge(self, message: Inbound) -> None:
         """Messenger needs no acknowledgement of quick replies or postbacks."""

@@ -9,21 +9,31 @@ Every update type gets a defined outcome:
   acknowledged so the customer's button stops spinning;
 - ``my_chat_member`` (the customer blocked or unblocked the bot): recorded in the log, never answered;
 - anything else (channel posts, polls, inline queries...): acknowledged and ignored.
+
+A send the Bot API answered with a 2xx counts as delivered even when the answer cannot be read (no ``result``, not
+JSON, a result of the wrong shape: a misconfigured proxy or an API change): Telegram took the message, and sending
+it again would repeat it to the customer. Such sends are logged and counted in ``/metrics``.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import json
 import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.conversation import Inbound, Outbound
 from bot.dispatcher import DeliveryError
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -177,35 +187,108 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def unreadable_answer(payload: bytes) -> str | None:
+    """What is wrong with a 2xx Bot API answer, or None when it has the ``result`` every answer carries.
+
+    The description names the body's shape only (never its content, which may quote the customer's message).
+    """
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return "a body that is not JSON" if payload.strip() else "an empty body"
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__} instead of an object"
+    if "result" not in data:
+        return f"a JSON object without `result` (keys: {', '.join(sorted(map(str, data))) or 'none'})"
+    return None
+
+
+class UnreadableAnswer(TelegramError):
+    """The Bot API, or a proxy in front of it, answered 2xx with something that is not a Bot API answer."""
+
+
+# The status of the last 2xx answer in this task: set by the request, read by the sender to tell "failed before
+# Telegram answered" (send again) from "Telegram took it, then its answer could not be read" (never send again).
+_ANSWERED: ContextVar[int | None] = ContextVar("telegram_answered", default=None)
+
+
+class CheckedRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP client, reading a 2xx answer before the library does.
+
+    The library would raise a bare ``KeyError('result')`` (or log a traceback for a body that is not JSON) for an
+    answer it cannot read; this raises ``UnreadableAnswer`` instead, with what was wrong.
+    """
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Do the request; mark a 2xx answer, and refuse one without a readable ``result``."""
+        code, payload = await super().do_request(*args, **kwargs)
+        if 200 <= code <= 299:
+            _ANSWERED.set(code)
+            problem = unreadable_answer(payload)
+            if problem is not None:
+                raise UnreadableAnswer(f"HTTP {code} with {problem}")
+        return code, payload
+
+
 def make_bot(token: str, api_url: str) -> ExtBot[int]:
     """A Bot API client within Telegram's flood limits (retries a 429 after its ``retry_after``)."""
-    return ExtBot(token, base_url=api_url, rate_limiter=AIORateLimiter(max_retries=3))
+    return ExtBot(
+        token,
+        base_url=api_url,
+        request=CheckedRequest(),
+        get_updates_request=CheckedRequest(connection_pool_size=1),  # the library's defaults
+        rate_limiter=AIORateLimiter(max_retries=3),
+    )
 
 
 class TelegramSender:
     """Delivers replies through the Bot API."""
 
-    def __init__(self, bot: Bot) -> None:
-        """Send with ``bot``."""
+    def __init__(self, bot: Bot, metrics: Metrics | None = None) -> None:
+        """Send with ``bot`` (made by ``make_bot``, so that unreadable answers are recognised)."""
         self.bot = bot
+        self.metrics = metrics or Metrics()
 
     async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
         """Send text (split at 4096 characters), buttons as an inline keyboard, images as photos."""
         chat_id = int(conversation_id.removeprefix(f"{CHANNEL}:"))
+        calls: list[Callable[[], Awaitable[object]]] = []
+        if message.text:
+            chunks = split_text(message.text)
+            for i, chunk in enumerate(chunks):
+                markup = keyboard(message) if i == len(chunks) - 1 else None
+                calls.append(functools.partial(self.bot.send_message, chat_id, chunk, reply_markup=markup))
+        elif message.buttons:
+            calls.append(functools.partial(self.bot.send_message, chat_id, "…", reply_markup=keyboard(message)))
+        if message.image:
+            calls.append(functools.partial(self.bot.send_photo, chat_id, message.image))
+        for call in calls:
+            await self._call(call)
+
+    async def _call(self, call: Callable[[], Awaitable[object]]) -> None:
+        """One Bot API call; every failure becomes a ``DeliveryError``, except an answer that came but is unreadable."""
+        _ANSWERED.set(None)
         try:
-            if message.text:
-                chunks = split_text(message.text)
-                for i, chunk in enumerate(chunks):
-                    markup = keyboard(message) if i == len(chunks) - 1 else None
-                    await self.bot.send_message(chat_id, chunk, reply_markup=markup)
-            elif message.buttons:
-                await self.bot.send_message(chat_id, "…", reply_markup=keyboard(message))
-            if message.image:
-                await self.bot.send_photo(chat_id, message.image)
+            await call()
+        except UnreadableAnswer as error:
+            self._taken_unread(str(error))
         except (Forbidden, BadRequest) as error:
             raise DeliveryError(f"Telegram refused: {error.message}", permanent=True) from error
-        except (RetryAfter, NetworkError, TelegramError) as error:
+        except TelegramError as error:  # RetryAfter (after the rate limiter's retries), NetworkError...
             raise DeliveryError(f"Telegram unavailable: {error}") from error
+        except Exception as error:
+            code = _ANSWERED.get()
+            if code is None:
+                raise DeliveryError(f"Telegram send failed: {type(error).__name__}: {error}") from error
+            self._taken_unread(f"HTTP {code} with a result of the wrong shape ({type(error).__name__}: {error})")
+
+    def _taken_unread(self, problem: str) -> None:
+        log.warning(
+            "Telegram accepted a message but its answer is unreadable (%s; a proxy or a Bot API change?): "
+            "counted as delivered, not sent again",
+            problem,
+        )
+        self.metrics.unreadable_acknowledgement(CHANNEL)
 
     async def acknowledge(self, message: Inbound) -> None:
         """Stop the pressed button's spinner."""
@@ -213,5 +296,5 @@ class TelegramSender:
             return
         try:
             await self.bot.answer_callback_query(message.callback_id)
-        except TelegramError as error:  # the press is handled anyway
+        except Exception as error:  # best effort: the press is handled anyway
             log.info("could not acknowledge a button press: %s", error)

@@ -12,19 +12,24 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwx"  # BotFather's shape: <digits>:<35 characters>
 
 
 class FakeTelegram:
-    """Records Bot API calls; ``fail_next`` makes the next sends answer 429 or 500."""
+    """Records Bot API calls; ``fail_next`` makes the next sends answer 429 or 500.
+
+    ``odd_answers`` are raw bodies the next sends are answered with, under a 200 (what a misconfigured proxy or an
+    API change gives): the message is recorded as sent, since the platform took it.
+    """
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.received_at: list[float] = []  # when each call in ``calls`` arrived (time.monotonic)
         self.fail_next: list[int] = []
+        self.odd_answers: list[bytes] = []
         self.updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
         self.webhook_url = ""  # set by setWebhook, served by getWebhookInfo
         self.last_error = ""  # getWebhookInfo's last_error_message, when set
@@ -85,6 +90,8 @@ class FakeTelegram:
                 )
             if status != 200:
                 return JSONResponse({"ok": False, "error_code": status, "description": "Internal"}, status)
+            if name == "sendMessage" and self.odd_answers:
+                return Response(self.odd_answers.pop(0), 200, media_type="application/json")
             if name in ("sendMessage", "sendPhoto"):
                 result: Any = {
                     "message_id": next(self._ids),

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import itertools
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 from fakeredis import FakeAsyncRedis
 
+from bot.channels.messenger import MessengerSender
+from bot.channels.telegram import TelegramSender, make_bot
+from bot.config import Settings
 from bot.conversation import BotReply, Inbound, Outbound
 from bot.dispatcher import DeliveryError, Dispatcher, DispatcherConfig
+from bot.doctor import report
+from bot.doctor_services import check_parked
+from bot.metrics import Metrics
 from bot.rasa_client import RasaError
-from bot.store import RedisStore
+from bot.store import ParkedMessage, Progress, RedisStore
+from bot.threaded_server import serve_in_thread
+from bot.web import Gateway, create_app
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 
 class ScriptedRasa:
@@ -59,10 +74,12 @@ def message(text: str = "bonjour", message_id: str = "1", **extra: Any) -> Inbou
 
 
 async def make(
-    rasa: ScriptedRasa, channel: RecordingChannel, delay_notice_after: float = 60
+    rasa: ScriptedRasa, channel: RecordingChannel, delay_notice_after: float = 60, **config: Any
 ) -> tuple[Dispatcher, RedisStore]:
     store = RedisStore(FakeAsyncRedis(), durable=False)
-    return Dispatcher(store, rasa, {"test": channel}, DispatcherConfig(delay_notice_after=delay_notice_after)), store
+    # No wait between attempts unless a test asks for one: these tests call handle_conversation again as "later".
+    settings = replace(DispatcherConfig(delay_notice_after=delay_notice_after, retry_delays=(0.0,)), **config)
+    return Dispatcher(store, rasa, {"test": channel}, settings), store
 
 
 async def test_a_message_is_answered_and_leaves_the_queue() -> None:
@@ -265,3 +282,202 @@ async def test_a_conversation_a_worker_holds_is_left_to_it() -> None:
     assert await store.lock("test:1", "busy-worker", 10)
     await dispatcher.announce_delay("test:1")
     assert channel.sent == []
+
+
+# Bounded retries (issue 16, item 6): an unreadable acknowledgement is a delivery, failures back off and then park.
+
+
+def metrics_line(metrics: Metrics, name: str) -> str:
+    """The line of ``/metrics`` output for ``name`` (with its labels), as an operator reads it."""
+    text = metrics.render(None).decode()
+    return next((line for line in text.splitlines() if line.startswith(name)), "")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'{"ok": true}',  # the issue: an HTTP 200 without `result`
+        b"<html><body>Welcome to our proxy</body></html>",  # not JSON
+        b'{"ok": true, "result": {}}',  # a result of the wrong shape
+    ],
+)
+async def test_a_telegram_send_answered_200_unreadably_is_delivered_once_and_counted(
+    answer: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram = FakeTelegram()
+    with serve_in_thread(telegram.app()) as url:
+        metrics = Metrics()
+        bot = make_bot(TOKEN, f"{url}/bot")
+        store = RedisStore(FakeAsyncRedis(), durable=False)
+        rasa = ScriptedRasa(["Je vous mets en relation avec un conseiller."])
+        config = DispatcherConfig(retry_delays=(0.0,), max_attempts=3)
+        dispatcher = Dispatcher(store, rasa, {"telegram": TelegramSender(bot, metrics)}, config, metrics=metrics)
+        await store.enqueue(Inbound("telegram:42", "telegram", "je veux parler à un humain", message_id="7"))
+        telegram.odd_answers.append(answer)
+        async with bot:
+            with caplog.at_level(logging.INFO):
+                for _ in range(3):  # what the sweep would do: nothing is left to do
+                    await dispatcher.handle_conversation("telegram:42", "w1")
+    assert telegram.texts(42) == ["Je vous mets en relation avec un conseiller."]
+    assert await store.head("telegram:42") is None and await store.parked_count() == 0
+    assert metrics_line(metrics, "passerelle_unreadable_acknowledgements_total") == (
+        'passerelle_unreadable_acknowledgements_total{channel="telegram"} 1.0'
+    )
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(problems) == 1 and "not sent again" in problems[0].getMessage()
+    assert not any(r.exc_info for r in caplog.records)  # one clear line, no traceback
+
+
+async def test_a_telegram_failure_before_any_answer_is_a_delivery_error() -> None:
+    class BrokenBot:
+        async def send_message(self, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("This HTTPXRequest is not initialized!")
+
+    with pytest.raises(DeliveryError, match="RuntimeError: This HTTPXRequest is not initialized") as raised:
+        await TelegramSender(BrokenBot()).send("telegram:42", Outbound(text="bonjour"))  # type: ignore[arg-type]
+    assert not raised.value.permanent  # retried, within the bound
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "outcome"),
+    [
+        (200, b"<html>ok</html>", "delivered"),
+        (200, b'{"recipient_id": "P1"}', "delivered"),
+        (302, b"", "retried"),
+        (502, b"<html>Bad gateway</html>", "retried"),
+        (400, b"<html>Bad request</html>", "refused"),
+    ],
+)
+async def test_a_messenger_answer_that_cannot_be_read_is_judged_by_its_status(
+    status: int, body: bytes, outcome: str
+) -> None:
+    def graph(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=body, headers={"content-type": "application/json"})
+
+    metrics = Metrics()
+    client = httpx.AsyncClient(transport=httpx.MockTransport(graph), base_url="http://graph.test")
+    sender = MessengerSender("EAApage", "http://graph.test", client=client, metrics=metrics)
+    try:
+        await sender.send("messenger:P1", Outbound(text="Bonjour !"))
+        result = "delivered"
+    except DeliveryError as error:
+        result = "refused" if error.permanent else "retried"
+    await sender.aclose()
+    assert result == outcome
+    counted = metrics_line(metrics, "passerelle_unreadable_acknowledgements_total")
+    assert counted == ('passerelle_unreadable_acknowledgements_total{channel="messenger"} 1.0' if status == 200 else "")
+
+
+class TimedChannel(RecordingChannel):
+    """Records when each send was tried, failed or not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tried_at: list[float] = []
+
+    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
+        self.tried_at.append(time.monotonic())
+        await super().send(conversation_id, message, from_agent)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_delivery_that_keeps_failing_backs_off_then_is_parked_and_the_next_message_is_answered() -> None:
+    rasa, channel = ScriptedRasa(["Bonjour !"]), TimedChannel()
+    channel.failures.extend(DeliveryError("Telegram unavailable: 502 Bad Gateway") for _ in range(4))
+    metrics = Metrics()
+    store = RedisStore(FakeAsyncRedis(), durable=False)
+    config = DispatcherConfig(retry_delays=(0.1, 0.2, 0.4), max_attempts=4, sweep_interval=0.02, workers=2)
+    dispatcher = Dispatcher(store, rasa, {"test": channel}, config, metrics=metrics)
+    await store.enqueue(message("bonjour", message_id="1"))
+    await store.enqueue(message("vous êtes là ?", message_id="2"))
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        await wait_until(lambda: channel.sent == ["Bonjour !"])
+    finally:
+        stop.set()
+        await running
+    first_message_tries = channel.tried_at[:4]
+    waits = [b - a for a, b in itertools.pairwise(first_message_tries)]
+    # Tried 4 times (max_attempts), each wait at least its delay despite the sweep waking the conversation every
+    # 0.02 s, then parked: the second message got its answer, the first was never answered twice.
+    assert len(channel.tried_at) == 5 and channel.sent == ["Bonjour !"]
+    assert all(wait >= delay - 0.01 for wait, delay in zip(waits, (0.1, 0.2, 0.4), strict=True)), waits
+    assert waits == sorted(waits), waits
+    assert rasa.sent == ["bonjour", "vous êtes là ?"] and await store.head("test:1") is None
+    parked = await store.parked()
+    assert [p.queued.message.message_id for p in parked] == ["1"] and parked[0].attempts == 4
+    assert "502 Bad Gateway" in parked[0].reason and parked[0].progress.sent_to_rasa
+    assert metrics_line(metrics, "passerelle_parked_messages ") == "passerelle_parked_messages 1.0"
+
+
+async def test_while_rasa_is_unreachable_a_message_is_never_parked() -> None:
+    rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
+    rasa.down = True
+    dispatcher, store = await make(rasa, channel, max_attempts=2)
+    await store.enqueue(message())
+    for _ in range(6):
+        await dispatcher.handle_conversation("test:1", "w1")
+    assert await store.parked_count() == 0 and await store.head("test:1") is not None
+    rasa.down = False
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["Bonjour !"] and await store.head("test:1") is None
+
+
+async def test_an_exception_counts_as_an_attempt_and_the_reply_is_never_repeated(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
+    dispatcher, store = await make(rasa, channel, max_attempts=3)
+
+    async def buggy(message: Inbound, reply: BotReply) -> None:
+        raise KeyError("result")
+
+    dispatcher.after_message = buggy
+    await store.enqueue(message("bonjour", message_id="1"))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["Bonjour !"] and rasa.sent == ["bonjour"]  # delivered once, not once per attempt
+    assert await store.head("test:1") is None and await store.parked_count() == 1
+    assert sum(1 for r in caplog.records if r.exc_info) == 1  # the traceback once, for whoever fixes the bug
+    dispatcher.after_message = None
+    await store.enqueue(message("merci", message_id="2"))
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert channel.sent == ["Bonjour !", "Bonjour !"] and rasa.sent == ["bonjour", "merci"]
+
+
+async def test_a_message_is_not_parked_by_a_worker_that_lost_the_conversation() -> None:
+    store = RedisStore(FakeAsyncRedis(), durable=False)
+    await store.enqueue(message())
+    queued = await store.head("test:1")
+    assert queued is not None and await store.lock("test:1", "other-worker", 10)
+    assert not await store.park("test:1", "w1", ParkedMessage(queued, "503", 40, time.time(), Progress()))
+    assert await store.head("test:1") == queued and await store.parked_count() == 0
+
+
+async def test_parked_messages_show_in_metrics_and_in_the_doctor_report() -> None:
+    rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
+    channel.failures.extend(DeliveryError("Graph API answered 503 (code 2)") for _ in range(2))
+    dispatcher, store = await make(rasa, channel, max_attempts=2)
+    await store.enqueue(message())
+    for _ in range(2):
+        await dispatcher.handle_conversation("test:1", "w1")
+    gateway = Gateway(Settings(), store, rasa, {"test": channel}, dispatcher)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=create_app(gateway.settings, gateway))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        scraped = (await client.get("/metrics")).text
+    assert "passerelle_parked_messages 1.0" in scraped.splitlines()
+    out = io.StringIO()
+    report([await check_parked(store)], out, [])
+    line = out.getvalue().splitlines()[0]
+    assert line.startswith("warning parked messages: 1 customer message(s) set aside")
+    assert "after 2 attempts: delivery of reply 0 failed: Graph API answered 503 (code 2)" in line
+    empty = RedisStore(FakeAsyncRedis(), durable=False)
+    assert (await check_parked(empty)).line() == "ok      parked messages: none"
