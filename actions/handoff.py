@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.i18n import tracker_language
-from actions.orders import normalize_order_id
+from bot.nlp.entity_values import normalize_order_id
 
 TRANSCRIPT_TURNS = 12
 _REASONS_BY_INTENT = {

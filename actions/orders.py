@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any
@@ -14,16 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backoffice import BackOfficeError, Order, get_backoffice
 from actions.i18n import format_date, format_price, status_label, tracker_language
-
-_ORDER_ID = re.compile(r"(?<!\d)(\d{5})(?!\d)")
-
-
-def normalize_order_id(raw: Any) -> str | None:
-    """Reduce ``CMD-77120``, ``#60114``, ``n°55031`` or ``48213`` to the 5 digits, or None."""
-    if raw is None:
-        return None
-    match = _ORDER_ID.search(str(raw))
-    return match.group(1) if match else None
+from bot.nlp.entity_values import normalize_order_id
 
 
 def order_details(order: Order, tracker: Tracker) -> dict[str, str]:

@@ -42,6 +42,8 @@ class Inbound:
         attachment: What the customer sent that the bot cannot read (``sticker``, ``photo``, ``voice``...).
         callback_id: The platform's id of a button press, to acknowledge it.
         refused: Why the message will not be read (over a limit, see bot/limits.py), or None.
+        language: The conversation's language after this message, as the gateway decided it (bot/dispatcher.py),
+            which Rasa's ``language`` slot then takes (bot/nlp/entity_values.py).
 
     """
 
@@ -54,6 +56,7 @@ class Inbound:
     attachment: str | None = None
     callback_id: str | None = None
     refused: str | None = None
+    language: str | None = None
 
     @property
     def dedupe_key(self) -> str:
@@ -63,10 +66,11 @@ class Inbound:
         return f"{self.channel}:{self.message_id}"
 
     def rasa_metadata(self) -> dict[str, Any]:
-        """The metadata sent to Rasa with the message (read by actions/slots.py)."""
+        """The metadata sent to Rasa with the message (read by bot/nlp/customer_entities.py and the actions)."""
         return {
             "channel": self.channel,
             "user_id": self.conversation_id.split(":", 1)[-1],
+            "language": self.language,
             "language_hint": self.language_hint,
             "display_name": self.display_name,
             "message_id": self.message_id,

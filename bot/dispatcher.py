@@ -399,7 +399,7 @@ class Dispatcher:
                 log.info("recovered the replies to %s from Rasa's tracker", queued.key)
                 return recovered
         await self.store.save_progress(queued, replace(progress, sent_to_rasa=True))
-        answer = asyncio.ensure_future(self.rasa.send(queued.message))
+        answer = asyncio.ensure_future(self.rasa.send(replace(queued.message, language=language)))
         # A message already late (a backlog after a restart) still gets a moment: most turns take well under a second.
         late_grace = min(LATE_GRACE, self.config.delay_notice_after)
         patience = max(queued.enqueued_at + self.config.delay_notice_after - time.time(), late_grace)

@@ -8,7 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backoffice import get_backoffice
-from actions.orders import ActionCancelOrder, ActionOrderStatus, ValidateCancelForm, normalize_order_id
+from actions.orders import ActionCancelOrder, ActionOrderStatus, ValidateCancelForm
+from bot.nlp.entity_values import normalize_order_id
 from tests.actions.conftest import DEMO, DOMAIN, recorded, response_args, responses
 from tests.actions.fake_backoffice import FakeOrderApi, serve
 

@@ -46,11 +46,14 @@ def test_other_custom_payloads_are_kept_apart() -> None:
     assert reply.messages == () and reply.custom == ({"kind": "carousel"},)
 
 
-def test_metadata_sent_to_rasa_carries_the_language_hint() -> None:
-    message = Inbound("telegram:1", "telegram", "hi", language_hint="en-GB", display_name="Ann", message_id="7")
+def test_metadata_sent_to_rasa_carries_the_language_and_the_hint() -> None:
+    message = Inbound(
+        "telegram:1", "telegram", "hi", language_hint="en-GB", display_name="Ann", message_id="7", language="en"
+    )
     assert message.rasa_metadata() == {
         "channel": "telegram",
         "user_id": "1",
+        "language": "en",
         "language_hint": "en-GB",
         "display_name": "Ann",
         "message_id": "7",
