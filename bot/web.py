@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
 from bot.conversation import BotReply, Inbound
+from bot.dialogue.event_log import LatestParse
 from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
 from bot.handoff.boards import Board, ConsoleBoard, SlackBoard, make_slack_client
 from bot.handoff.desk import Desk
@@ -133,7 +134,7 @@ def build_gateway(settings: Settings) -> Gateway:
         metrics=metrics,
         journal=journal,
     )
-    probe = NluProbe(rasa, metrics)
+    probe = NluProbe(LatestParse(store.redis, rasa), metrics)
     recorder = JournalRecorder(journal, store.get_language)
 
     async def after_message(message: Inbound, reply: BotReply) -> None:

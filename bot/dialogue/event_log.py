@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import redis
+import redis.asyncio
 
 DEFAULT_PREFIX = "passerelle"
 BATCH = 200
@@ -115,3 +116,36 @@ def conversations(client: redis.Redis, keys: EventLogKeys) -> Iterator[tuple[str
                 yield sender_id, [json.loads(raw) for raw in listed]
             elif legacy is not None:
                 yield sender_id, legacy_events(legacy)
+
+
+class LatestMessageSource(Protocol):
+    """Where else to read a conversation's last parsed message (Rasa's HTTP API)."""
+
+    async def latest_message(self, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation's last parsed customer message."""
+
+
+class LatestParse:
+    """The parse of a conversation's last customer message, read from the tail of its event list.
+
+    The gateway reads it after each turn for its NLU metrics and journal. Asking Rasa's HTTP API instead made Rasa
+    read and rebuild the whole conversation while the next customer waited. When the list is not in this Redis (Rasa
+    on another database), ``fallback`` is asked.
+    """
+
+    def __init__(
+        self, client: redis.asyncio.Redis, fallback: LatestMessageSource, keys: EventLogKeys | None = None
+    ) -> None:
+        """Read from ``client``, else from ``fallback``."""
+        self.client = client
+        self.fallback = fallback
+        self.keys = keys or EventLogKeys()
+
+    async def latest_message(self, conversation_id: str, depth: int = 40) -> dict[str, Any] | None:
+        """The last ``user`` event's parse data among the ``depth`` newest events."""
+        for raw in reversed(await self.client.lrange(self.keys.events(conversation_id), -depth, -1)):
+            event = json.loads(raw)
+            if isinstance(event, dict) and event.get("event") == "user":
+                parse = event.get("parse_data")
+                return parse if isinstance(parse, dict) else None
+        return await self.fallback.latest_message(conversation_id)

@@ -20,7 +20,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.event_log import EventLogKeys, conversations
+from bot.dialogue.event_log import EventLogKeys, LatestParse, conversations
 from bot.dialogue.tracker_store import WindowedRedisTrackerStore
 from tests.paths import ROOT
 
@@ -159,3 +159,27 @@ async def test_an_unknown_conversation_is_created_listening(client: fakeredis.Fa
     tracker = await store.get_or_create_tracker("new")
     assert [e.as_dict()["event"] for e in tracker.events] == ["action"]
     assert client.llen(KEYS.events("new")) == 1
+
+
+class NoRasa:
+    """A fallback that must not be needed."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def latest_message(self, conversation_id: str) -> dict[str, object] | None:
+        self.asked.append(conversation_id)
+        return None
+
+
+async def test_the_gateway_reads_the_last_parse_from_redis_without_asking_rasa() -> None:
+    server = fakeredis.FakeServer()
+    store = store_on(fakeredis.FakeRedis(server=server, decode_responses=True))
+    await turn(store, "telegram:1", "bonjour")
+    await turn(store, "telegram:1", "où est ma commande ?")
+    rasa = NoRasa()
+    reader = LatestParse(fakeredis.aioredis.FakeRedis(server=server), rasa)
+    latest = await reader.latest_message("telegram:1")
+    assert latest is not None and latest["text"] == "où est ma commande ?" and latest["intent"]["name"] == "inform"
+    assert rasa.asked == []
+    assert await reader.latest_message("telegram:2") is None and rasa.asked == ["telegram:2"]
