@@ -9,7 +9,7 @@ SNIPS_FR ?= ../shared/datasets/snips-fr/test_fr_clean_and_typos.csv
 
 .DEFAULT_GOAL := help
 .PHONY: help setup train run chat doctor test test-fast lint audit format eval compare-tokenizers bench calibrate \
-	compose-model compose-check lock clean
+	compose-model compose-check k8s-check lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ calibrate: setup ## Choose the out-of-scope gate's threshold by cross-validation
 
 compose-check: setup ## Validate docker-compose.yml without a Docker engine (needs Debian's docker-compose)
 	@$(BIN)/pytest -q tests/unit/test_compose.py
+
+k8s-check: setup ## Validate deploy/k8s against the Kubernetes API schema, offline (kubernetes-validate)
+	@$(BIN)/pytest -q tests/unit/test_k8s_manifests.py
 
 lock: ## Re-resolve requirements.txt into requirements.lock (needs a fresh venv)
 	rm -rf /tmp/passerelle-lock && python3.10 -m venv /tmp/passerelle-lock
