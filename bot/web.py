@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
 from bot.conversation import BotReply, Inbound
+from bot.delivery import DeliveryThread
 from bot.dialogue.event_log import LatestParse
 from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
 from bot.handoff.boards import Board, ConsoleBoard, SlackBoard, make_slack_client
@@ -93,11 +94,11 @@ class Gateway:
         return queued, len(messages) - queued
 
 
-def build_gateway(settings: Settings) -> Gateway:
-    """Wire the store, Rasa client, channel senders and dispatcher from the settings."""
+def build_gateway(settings: Settings, metrics: Metrics | None = None) -> Gateway:
+    """Wire the store, Rasa client, channel senders and dispatcher from the settings (counting into ``metrics``)."""
     store = open_store(settings.redis_url)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-    metrics = Metrics()
+    metrics = metrics or Metrics()
     senders: dict[str, Sender] = {webchat.CHANNEL: webchat.WebchatSender(store.redis)}
     bot = None
     if settings.telegram_token:
@@ -256,8 +257,13 @@ def _json_body(body: bytes) -> Any:
 
 
 def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
-    """The gateway's ASGI application."""
+    """The gateway's ASGI application.
+
+    Built from the settings, it runs the deliveries on a thread of their own (bot/delivery.py); a ``gateway`` given
+    (tests) runs them on the application's loop, with the parts it was given.
+    """
     gw = gateway or build_gateway(settings)
+    delivery = DeliveryThread(lambda: build_gateway(settings, gw.metrics)) if gateway is None else None
 
     async def accept(messages: Callable[[], list[Inbound]], ok: Callable[[int, int], Response]) -> Response:
         try:
@@ -406,7 +412,11 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks: list[Awaitable[None]] = [gw.dispatcher.run(stop)]
+        tasks: list[Awaitable[None]] = []
+        if delivery is not None:
+            gw.dispatcher = await asyncio.to_thread(delivery.start)  # /healthz reads whether it reaches Rasa
+        else:
+            tasks.append(gw.dispatcher.run(stop))
         if gw.desk is not None:
             tasks.append(gw.desk.run_timers())
         if gw.watch is not None and gw.desk is not None:
@@ -429,10 +439,12 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             yield
         finally:
             stop.set()
+            if delivery is not None:
+                await asyncio.to_thread(delivery.stop)
             if socket is not None:
                 await socket.close_async()  # type: ignore[no-untyped-call]
-            for task in gw.background[1:]:
-                task.cancel()
+            for task in gw.background[0 if delivery is not None else 1 :]:
+                task.cancel()  # the dispatcher on this loop, first if any, stops by itself
             await asyncio.gather(*gw.background, return_exceptions=True)
             await gw.rasa.aclose()
 
