@@ -1,9 +1,10 @@
 """``bot bench``: measures the core on this machine and writes bench-results.json.
 
 Figures: training time of the demo model, ``POST /model/parse`` latency, REST round-trip latency (NLU, policies,
-actions and Redis), held-out intent macro-F1 per language, and the gateway's webhook acknowledgement latency
-(sequential and 20 in flight), on loopback; ``bot learn mine`` on 100,000 logged messages (time, peak memory); and the
-sentiment lexicon's held-out accuracy and macro-F1 per language and time per message.
+actions and Redis), a turn's latency at turn 1, 20, 50 and 100 of a conversation, held-out intent macro-F1 per
+language, and the gateway's webhook acknowledgement latency (sequential and 20 in flight), on loopback; ``bot learn
+mine`` on 100,000 logged messages (time, peak memory); and the sentiment lexicon's held-out accuracy and macro-F1
+per language and time per message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 from bot import bench_gateway as gateway_bench
 from bot import bench_nlu
@@ -46,6 +48,50 @@ async def _timed(calls: int, make_call: Any) -> list[float]:
         await make_call(i)
         durations.append((time.perf_counter() - started) * 1000)
     return durations
+
+
+def measure_redis_per_conversation(redis_url: str, pattern: str = "passerelle:events:bench:*") -> dict[str, Any]:
+    """Redis memory of a conversation as the tracker store keeps it (its events and turn starts), per 10,000.
+
+    Read with ``MEMORY USAGE`` on the conversations ``measure`` made (5 turns each, through the real Rasa).
+    """
+    client = redis.Redis.from_url(redis_url)
+    sizes: list[int] = []
+    for key in client.scan_iter(match=pattern, count=1000):
+        turns = key.replace(b":events:", b":turns:", 1)
+        sizes.append(int(client.memory_usage(key, samples=0) or 0) + int(client.memory_usage(turns, samples=0) or 0))
+    if not sizes:
+        return {}
+    return {"redis_mb_per_10k_conversations": round(statistics.mean(sizes) * 10_000 / 2**20, 1)}
+
+
+TURN_POINTS = (1, 20, 50, 100)
+_LONG_CONVERSATION = ["bonjour", "où est ma commande 48213 ?", "merci", "quels sont vos horaires ?", "hello", "thanks"]
+
+
+async def measure_turn_latency(client: RasaClient, conversations: int = 4) -> dict[str, Any]:
+    """What a turn costs at turn 1, 20, 50 and 100 of one conversation, through Rasa's REST channel.
+
+    The figure at turn N is the median over ``conversations`` conversations of the turns N to N+5 (one pass over
+    the six messages, so every point mixes the same questions, the order-status one included).
+    """
+    span = len(_LONG_CONVERSATION)
+    last = TURN_POINTS[-1] + span - 1
+    at: dict[int, list[float]] = {point: [] for point in TURN_POINTS}
+    for number in range(conversations):
+        sender = f"long:{number}:{secrets.token_hex(3)}"
+        for turn in range(1, last + 1):
+            started = time.perf_counter()
+            await client.send(Inbound(sender, "bench", _LONG_CONVERSATION[(turn - 1) % span]))
+            elapsed = (time.perf_counter() - started) * 1000
+            for point in TURN_POINTS:
+                if point <= turn < point + span:
+                    at[point].append(elapsed)
+    medians = {point: statistics.median(values) for point, values in at.items()}
+    return {
+        "turn_latency_ms": {str(point): round(value, 1) for point, value in medians.items()},
+        "turn_latency_ratio_100_to_1": round(medians[100] / medians[1], 3),
+    }
 
 
 async def measure(client: RasaClient, heldout: list[Path]) -> dict[str, Any]:
@@ -187,6 +233,7 @@ def run_bench(
         project_root=settings.project_root,
         models_dir=settings.models_dir,
         var_dir=Path(tempfile.mkdtemp(prefix="passerelle-bench-")),
+        rasa_workers=settings.rasa_workers,
     )
     stack = Stack(bench_settings)
     stack.start(model)
@@ -218,6 +265,8 @@ def run_bench(
                 bench = gateway_bench.Bench(bench_settings.gateway_url, client, sinks)
                 try:
                     figures = await measure(client, heldout)
+                    figures.update(measure_redis_per_conversation(stack.redis_url))
+                    figures.update(await measure_turn_latency(client))
                     figures.update(await bench_nlu.measure_bad_input(client))
                     if snips_fr is not None:
                         figures.update(await bench_nlu.measure_off_topic(client, bench_nlu.snips_texts(snips_fr)))
@@ -226,6 +275,7 @@ def run_bench(
                     figures["throughput_msgs_per_s"] = await bench.throughput(sample)
                     figures.update(await bench.handoff_relay())
                     figures["rss_mb"] = {"at_rest": at_rest, "under_load": under_load}
+                    figures["rasa_workers"] = bench_settings.rasa_workers
                     question = "où en est ma commande 48213 ?"  # needs the action server
                     plans: dict[str, gateway_bench.KillPlan] = {
                         "gateway": (

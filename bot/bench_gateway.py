@@ -181,22 +181,57 @@ class Bench:
         await asyncio.gather(*(user() for _ in range(users)))
         return durations
 
-    async def overhead(self) -> dict[str, float]:
-        """End to end through the gateway divided by Rasa alone, p50 and p99, at 1 and 50 conversations."""
-        figures: dict[str, float] = {}
-        for users, turns in ((1, 60), (50, 4)):
-            await self.drain()
-            gateway = await self.concurrent(self.through_gateway, users, turns)
-            rasa = await self.concurrent(self.direct, users, turns)
-            for q in (50, 99):
-                ratio = percentile(gateway, q) / percentile(rasa, q)
-                figures[f"gateway_overhead_p{q}_ratio_at_{users}"] = round(ratio, 2)
-            figures[f"gateway_end_to_end_p99_ms_at_{users}"] = round(1000 * percentile(gateway, 99), 1)
-        figures["gateway_overhead_p50_ratio"] = figures["gateway_overhead_p50_ratio_at_50"]
-        figures["gateway_overhead_p99_ratio"] = figures["gateway_overhead_p99_ratio_at_50"]
+    async def overhead_alone(self, rounds: int = 5, turns: int = 40) -> dict[str, Any]:
+        """One customer at a time: end to end through the gateway divided by Rasa alone, p50 and p99.
+
+        Gateway and direct turns alternate message by message, so both see the same machine; the figures pool
+        ``rounds`` conversations of ``turns`` messages, and the spread gives each round's ratio, lowest and highest.
+        """
+        gateway: list[float] = []
+        direct: list[float] = []
+        per_round: dict[int, list[float]] = {50: [], 99: []}
+        await self.drain()
+        for _ in range(rounds):
+            through, alone = next(self.chats), next(self.chats)
+            round_gateway: list[float] = []
+            round_direct: list[float] = []
+            for turn in range(turns):
+                text = TURNS[turn % len(TURNS)]
+                round_gateway.append(await self.through_gateway(through, text))
+                round_direct.append(await self.direct(alone, text))
+            for q, ratios in per_round.items():
+                ratios.append(percentile(round_gateway, q) / percentile(round_direct, q))
+            gateway += round_gateway
+            direct += round_direct
+        figures: dict[str, Any] = {}
+        for q, ratios in per_round.items():
+            figures[f"gateway_overhead_p{q}_ratio_at_1"] = round(percentile(gateway, q) / percentile(direct, q), 3)
+            figures[f"gateway_overhead_p{q}_ratio_at_1_spread"] = [round(min(ratios), 3), round(max(ratios), 3)]
+        figures["gateway_end_to_end_p50_ms_at_1"] = round(1000 * percentile(gateway, 50), 1)
+        figures["gateway_end_to_end_p99_ms_at_1"] = round(1000 * percentile(gateway, 99), 1)
+        figures["rasa_round_trip_p50_ms_at_1"] = round(1000 * percentile(direct, 50), 1)
+        figures["rasa_round_trip_p99_ms_at_1"] = round(1000 * percentile(direct, 99), 1)
         return figures
 
-    async def throughput(self, sample: Callable[[], None], rates: tuple[int, ...] = (5, 10, 20, 40, 80)) -> float:
+    async def burst(self, users: int = 50, turns: int = 4) -> dict[str, float]:
+        """``users`` customers writing at once, ``turns`` messages each: end to end through the gateway, beside Rasa."""
+        await self.drain()
+        gateway = await self.concurrent(self.through_gateway, users, turns)
+        rasa = await self.concurrent(self.direct, users, turns)
+        return {
+            f"gateway_end_to_end_p50_ms_at_{users}": round(1000 * percentile(gateway, 50), 1),
+            f"gateway_end_to_end_p99_ms_at_{users}": round(1000 * percentile(gateway, 99), 1),
+            f"rasa_round_trip_p99_ms_at_{users}": round(1000 * percentile(rasa, 99), 1),
+            f"gateway_overhead_p99_ratio_at_{users}": round(percentile(gateway, 99) / percentile(rasa, 99), 2),
+        }
+
+    async def overhead(self) -> dict[str, Any]:
+        """The gateway's cost beside Rasa alone: one customer at a time, and a burst of 50."""
+        return {**await self.overhead_alone(), **await self.burst()}
+
+    async def throughput(
+        self, sample: Callable[[], None], rates: tuple[int, ...] = (5, 10, 15, 20, 30, 40, 80)
+    ) -> float:
         """The highest offered rate (messages/s, each from a new conversation) whose p99 stays under 1 s."""
         best = 0.0
         for rate in rates:

@@ -40,6 +40,7 @@ class Settings:
         action_server_url: Webhook URL of the action server, as Rasa calls it.
         redis_url: Redis for conversation state; empty means the local run starts its own.
         tracker_ttl_seconds: How long Rasa keeps an inactive conversation.
+        rasa_workers: Sanic worker processes of the Rasa server the local run starts (each holds the model).
         language_hint: Language hint for the terminal chat (e.g. from ``LANG``).
         project_root: Folder holding config.yml, domain.yml and data/.
         models_dir: Where trained models are cached.
@@ -53,6 +54,7 @@ class Settings:
     action_server_url: str = "http://127.0.0.1:5055/webhook"
     redis_url: str = ""
     tracker_ttl_seconds: int = 30 * 24 * 3600
+    rasa_workers: int = 2
     language_hint: str = ""
     project_root: Path = PROJECT_ROOT
     models_dir: Path = field(default=PROJECT_ROOT / "models")
@@ -110,6 +112,7 @@ class Settings:
             action_server_url=env("ACTION_SERVER_URL", defaults.action_server_url),
             redis_url=env("REDIS_URL", ""),
             tracker_ttl_seconds=int(env("RASA_TRACKER_TTL", str(defaults.tracker_ttl_seconds))),
+            rasa_workers=int(env("SANIC_WORKERS", str(defaults.rasa_workers))),
             language_hint=env("LANG", "").split(".")[0],
             project_root=root,
             models_dir=Path(env("PASSERELLE_MODELS_DIR", str(root / "models"))),

@@ -163,6 +163,7 @@ class Stack:
             "RASA_REDIS_DB": str(redis.db),
             "RASA_REDIS_PASSWORD": redis.password,
             "RASA_TRACKER_TTL": str(self.settings.tracker_ttl_seconds),
+            "SANIC_WORKERS": str(self.settings.rasa_workers),
             "RASA_TELEMETRY_ENABLED": "false",
         }
 
