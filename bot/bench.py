@@ -279,12 +279,12 @@ def run_bench(
                     question = "où en est ma commande 48213 ?"  # needs the action server
                     plans: dict[str, gateway_bench.KillPlan] = {
                         "gateway": (
-                            stack.processes["gateway"].kill,
+                            lambda: stack.kill("gateway"),
                             lambda: stack.start_gateway(gateway_env),
                             "bonjour",
                         ),
-                        "actions": (stack.processes["actions"].kill, stack.start_actions, question),
-                        "rasa": (stack.processes["rasa"].kill, lambda: stack.start_rasa(model), question),
+                        "actions": (lambda: stack.kill("actions"), stack.start_actions, question),
+                        "rasa": (lambda: stack.kill("rasa"), lambda: stack.start_rasa(model), question),
                     }
                     figures.update(await gateway_bench.kill_runs(bench, plans))
                     return figures

@@ -6,8 +6,10 @@ Used by ``bot run`` and by the end-to-end tests, so both exercise the same comma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -218,14 +220,21 @@ class Stack:
             self.stop()
             raise
 
+    def kill(self, name: str) -> None:
+        """Send SIGKILL to a process and to what it started (Rasa's Sanic workers): each leads its own session."""
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
     def stop(self) -> None:
         """Stop every process, newest first."""
         for process in reversed(list(self.processes.values())):
             if process.poll() is None:
                 process.terminate()
-        for process in self.processes.values():
+        for name, process in self.processes.items():
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                self.kill(name)
         self.processes.clear()
