@@ -45,9 +45,10 @@ def test_status_of_a_shipped_order_in_french() -> None:
     message = response_args(dispatcher, "utter_order_shipped")
     assert message["tracking_number"] == ORDERS["48213"]["tracking_number"]
     assert message["carrier"] == ORDERS["48213"]["carrier"]
-    # Dates are written the French way, e.g. "22 novembre 2026".
+    # Dates are written the French way: "22 novembre 2026", "1er décembre 2026".
     shipped = date.today() - timedelta(days=ORDERS["48213"]["shipped_days_ago"])
-    assert message["shipped_date"] == f"{shipped.day} {FRENCH_MONTHS[shipped.month - 1]} {shipped.year}"
+    day = "1er" if shipped.day == 1 else str(shipped.day)
+    assert message["shipped_date"] == f"{day} {FRENCH_MONTHS[shipped.month - 1]} {shipped.year}"
 
 
 def test_status_of_a_delivered_order_in_english() -> None:
