@@ -64,23 +64,23 @@ async def check_redis(s: Settings) -> list[Check]:
     if not s.redis_url:
         return []
     from redis.asyncio import Redis
-    from redis.exceptions import RedisError, ResponseError
+    from redis.exceptions import RedisError
 
     from bot.store import RedisStore
 
     redis = Redis.from_url(s.redis_url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
     try:
         await redis.ping()
-        try:
-            config: dict[Any, Any] | None = await redis.config_get("appendonly")
-        except ResponseError:
-            config = None
-        parked = await check_parked(RedisStore(redis))
+        store = RedisStore(redis)
+        persistence = await store.persistence()
+        parked = await check_parked(store)
     except RedisError as exc:
         return [error("redis", f"REDIS_URL unreachable ({type(exc).__name__})", "start Redis or fix REDIS_URL")]
     finally:
         await redis.close(close_connection_pool=True)
-    if config is None:
+    if persistence == "aof":
+        return [ok("redis", "reachable, AOF on"), parked]
+    if persistence == "unknown":
         return [
             ok("redis", "reachable"),
             warning(
@@ -90,14 +90,12 @@ async def check_redis(s: Settings) -> list[Check]:
             ),
             parked,
         ]
-    if _text(config.get("appendonly") or config.get(b"appendonly")) == "yes":
-        return [ok("redis", "reachable, AOF on"), parked]
     return [
         ok("redis", "reachable"),
         warning(
             "redis persistence",
-            "AOF is off: a restart loses conversations and queued messages since the last snapshot",
-            "run redis-server with --appendonly yes (docker-compose.yml does)",
+            "AOF is off, or this is the embedded in-memory Redis: a restart loses conversations and queued messages",
+            "run redis-server with --appendonly yes (docker-compose.yml does), or install redis-server for bot run",
         ),
         parked,
     ]

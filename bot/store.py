@@ -25,7 +25,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -37,6 +37,7 @@ from bot.conversation import Inbound
 
 log = logging.getLogger(__name__)
 PREFIX = "gw:"
+Persistence = Literal["aof", "off", "unknown"]  # what Redis keeps across a restart (RedisStore.persistence)
 
 # Accept a message once: mark it seen, queue it, and wake a worker, all or nothing.
 _ENQUEUE = """
@@ -362,6 +363,26 @@ class RedisStore:
     async def set_language(self, conversation_id: str, language: str) -> None:
         """Remember the conversation's language for a month."""
         await self.redis.set(f"{PREFIX}lang:{conversation_id}", language, ex=30 * 24 * 3600)
+
+    async def persistence(self) -> Persistence:
+        """Whether Redis keeps what it acknowledged across a restart, as Redis itself says.
+
+        ``aof``: an append-only file; ``off``: no AOF, or a stand-in in memory (the in-process fakeredis, or the
+        embedded one ``bot run`` starts without redis-server: it answers neither ``CONFIG GET`` nor ``INFO``);
+        ``unknown``: a Redis that refuses ``CONFIG GET`` (usual on managed Redis) but answers ``INFO``.
+        """
+        if not self.durable:
+            return "off"
+        try:
+            config = await self.redis.config_get("appendonly")
+        except Exception:
+            try:
+                await self.redis.info("persistence")
+            except Exception:
+                return "off"
+            return "unknown"
+        value = config.get("appendonly") or config.get(b"appendonly")
+        return "aof" if value in ("yes", b"yes") else "off"
 
     async def ping(self) -> bool:
         """Whether Redis answers (a stale pooled connection is retried by the client, see ``open_store``)."""

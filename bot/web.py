@@ -318,9 +318,12 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
 
     async def healthz(request: Request) -> Response:
         store_ok = await gw.store.ping()
+        persistence = await gw.store.persistence() if store_ok else "unknown"
         checks: dict[str, Any] = {
             "store": "ok" if store_ok else "unreachable",
-            "store_durable": gw.store.durable,
+            # True only when Redis says it keeps an AOF; null when it will not say (managed Redis)
+            "store_durable": {"aof": True, "off": False, "unknown": None}[persistence],
+            "store_persistence": persistence,
             "rasa": "ok" if gw.dispatcher.rasa_reachable else "unreachable",
             "telegram": gw.telegram_state,
             "messenger": "configured" if settings.messenger_page_token else "off",

@@ -178,7 +178,8 @@ def test_messenger_verification_handshake(gateway: str) -> None:
 
 def test_health_reports_each_part(gateway: str) -> None:
     health = httpx.get(f"{gateway}/healthz").json()
-    assert health["checks"]["store"] == "ok" and health["checks"]["store_durable"] is True
+    assert health["checks"]["store"] == "ok" and health["checks"]["store_durable"] is True  # redis-server, AOF on
+    assert health["checks"]["store_persistence"] == "aof"
     assert health["checks"]["telegram"] == "webhook" and health["checks"]["messenger"] == "configured"
 
 
