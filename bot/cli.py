@@ -18,9 +18,9 @@ HELDOUT = ("tests/nlu/heldout_fr.yml", "tests/nlu/heldout_en.yml")
 READS_DOTENV = ("run", "chat", "doctor", "report", "digest")
 
 
-def _model(settings: Settings, force: bool = False, config: str | None = None) -> Path:
+def _model(settings: Settings, force: bool = False, config: str | None = None, log: Path | None = None) -> Path:
     inputs = TrainingInputs.of_project(settings.project_root, Path(config) if config else None)
-    return train(inputs, settings.models_dir, force=force)
+    return train(inputs, settings.models_dir, force=force, log=log)
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
@@ -57,8 +57,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """
     from bot.stack import Stack
 
-    model = _model(settings)
     stack = Stack(settings)
+    model = _model(settings, log=stack.log_dir / "train.log")  # Rasa's warnings and progress bars: in the log
     stops = (signal.SIGTERM, signal.SIGHUP)
     for stop in stops:
         signal.signal(stop, _interrupt)

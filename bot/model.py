@@ -60,11 +60,18 @@ def model_path(inputs: TrainingInputs, models_dir: Path) -> Path:
     return models_dir / f"{MODEL_PREFIX}{inputs.fingerprint()}.tar.gz"
 
 
-def train(inputs: TrainingInputs, models_dir: Path, force: bool = False, component_cache: Path | None = None) -> Path:
+def train(
+    inputs: TrainingInputs,
+    models_dir: Path,
+    force: bool = False,
+    component_cache: Path | None = None,
+    log: Path | None = None,
+) -> Path:
     """Return the cached model for ``inputs``, training it first if there is none.
 
     ``component_cache`` replaces Rasa's cache of trained components (``.rasa/cache``), e.g. an empty folder to
-    time a training from scratch.
+    time a training from scratch. ``log`` takes Rasa's output (its warnings and progress bars) instead of the
+    terminal; the end of it is shown when the training fails.
 
     Raises:
         RuntimeError: when ``rasa train`` fails.
@@ -91,13 +98,20 @@ def train(inputs: TrainingInputs, models_dir: Path, force: bool = False, compone
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
     ]
-    print(f"training {target.name} ...", file=sys.stderr)
+    print(f"training {target.name} (about 40 s){f', log in {log}' if log else ''} ...", file=sys.stderr)
     started = time.monotonic()
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     if component_cache is not None:
         env["RASA_CACHE_DIRECTORY"] = str(component_cache)
-    result = subprocess.run(command, check=False, env=env)
+    if log is None:
+        result = subprocess.run(command, check=False, env=env)
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("wb") as output:
+            result = subprocess.run(command, check=False, env=env, stdout=output, stderr=subprocess.STDOUT)
     if result.returncode != 0 or not target.exists():
-        raise RuntimeError(f"rasa train failed with exit code {result.returncode}")
+        if log is not None:
+            print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+        raise RuntimeError(f"rasa train failed with exit code {result.returncode}{f' (see {log})' if log else ''}")
     print(f"trained {target.name} in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return target

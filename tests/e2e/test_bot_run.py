@@ -59,11 +59,16 @@ def test_bot_run_stops_every_process_it_started(stop: signal.Signals, model: Pat
     try:
         assert run.stderr is not None
         deadline = time.monotonic() + 240
+        said: list[str] = []
         for line in run.stderr:
+            said.append(line)
             if "services running" in line or time.monotonic() > deadline:
                 break
+        # A quiet start: what runs, where the logs are, how to stop; no library warnings or progress bars.
+        assert len(said) <= 6 and not [line for line in said if "Warning" in line or "%|" in line], said
         started = children(run.pid)
         assert len(started) >= 4, f"expected Redis, actions, Rasa and the gateway, found {started}"
+        started += [pid for child in started for pid in children(child)]  # Rasa's Sanic workers
         run.send_signal(stop)
         assert run.wait(timeout=60) == 0
         deadline = time.monotonic() + 20
