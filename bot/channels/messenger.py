@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.conversation import Inbound, Outbound
 from bot.dispatcher import DeliveryError
 from bot.metrics import Metrics
@@ -135,21 +136,6 @@ def _json(content: bytes) -> Any:
         return None
 
 
-def unreadable_answer(content: bytes) -> str | None:
-    """What is wrong with a 2xx Send API answer, or None when it names the ``message_id`` Meta gave the message.
-
-    The description names the body's shape only, never its content.
-    """
-    data = _json(content)
-    if data is None:
-        return "a body that is not JSON" if content.strip() else "an empty body"
-    if not isinstance(data, dict):
-        return f"a JSON {type(data).__name__} instead of an object"
-    if "message_id" not in data:
-        return f"a JSON object without `message_id` (keys: {', '.join(sorted(map(str, data))) or 'none'})"
-    return None
-
-
 def error_code(content: bytes) -> Any:
     """The Graph API's ``error.code`` in an error answer, or None when the body is not the Graph API's JSON."""
     data = _json(content)
@@ -197,15 +183,9 @@ class MessengerSender:
             raise DeliveryError(f"Graph API send failed: {type(error).__name__}: {error}") from error
         status = response.status_code
         if 200 <= status < 300:
-            problem = unreadable_answer(response.content)
+            problem = unreadable_answer(response.content, "message_id")
             if problem is not None:
-                log.warning(
-                    "Messenger accepted a message but its answer is unreadable (HTTP %d with %s; a proxy or a Graph "
-                    "API change?): counted as delivered, not sent again",
-                    status,
-                    problem,
-                )
-                self.metrics.unreadable_acknowledgement(CHANNEL)
+                taken_unread("Messenger", CHANNEL, f"HTTP {status} with {problem}", self.metrics)
             return
         if status < 400:  # a redirect (a proxy in the way): the message did not reach Meta
             raise DeliveryError(f"Graph API answered {status}, a redirect: is a proxy in the way?")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -31,6 +30,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
+from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.conversation import Inbound, Outbound
 from bot.dispatcher import DeliveryError
 from bot.metrics import Metrics
@@ -187,22 +187,6 @@ def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
-def unreadable_answer(payload: bytes) -> str | None:
-    """What is wrong with a 2xx Bot API answer, or None when it has the ``result`` every answer carries.
-
-    The description names the body's shape only (never its content, which may quote the customer's message).
-    """
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return "a body that is not JSON" if payload.strip() else "an empty body"
-    if not isinstance(data, dict):
-        return f"a JSON {type(data).__name__} instead of an object"
-    if "result" not in data:
-        return f"a JSON object without `result` (keys: {', '.join(sorted(map(str, data))) or 'none'})"
-    return None
-
-
 class UnreadableAnswer(TelegramError):
     """The Bot API, or a proxy in front of it, answered 2xx with something that is not a Bot API answer."""
 
@@ -224,7 +208,7 @@ class CheckedRequest(HTTPXRequest):
         code, payload = await super().do_request(*args, **kwargs)
         if 200 <= code <= 299:
             _ANSWERED.set(code)
-            problem = unreadable_answer(payload)
+            problem = unreadable_answer(payload, "result")
             if problem is not None:
                 raise UnreadableAnswer(f"HTTP {code} with {problem}")
         return code, payload
@@ -283,12 +267,7 @@ class TelegramSender:
             self._taken_unread(f"HTTP {code} with a result of the wrong shape ({type(error).__name__}: {error})")
 
     def _taken_unread(self, problem: str) -> None:
-        log.warning(
-            "Telegram accepted a message but its answer is unreadable (%s; a proxy or a Bot API change?): "
-            "counted as delivered, not sent again",
-            problem,
-        )
-        self.metrics.unreadable_acknowledgement(CHANNEL)
+        taken_unread("Telegram", CHANNEL, problem, self.metrics)
 
     async def acknowledge(self, message: Inbound) -> None:
         """Stop the pressed button's spinner."""
