@@ -415,11 +415,12 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks: list[Awaitable[None]] = []
+        dispatching = None  # the deliveries on this loop, when not on a thread of their own; they stop on ``stop``
         if delivery is not None:
             gw.dispatcher = await asyncio.to_thread(delivery.start)  # /healthz reads whether it reaches Rasa
         else:
-            tasks.append(gw.dispatcher.run(stop))
+            dispatching = asyncio.create_task(gw.dispatcher.run(stop))
+        tasks: list[Awaitable[None]] = []
         if gw.desk is not None:
             tasks.append(gw.desk.run_timers())
         if gw.watch is not None and gw.desk is not None:
@@ -446,9 +447,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
                 await asyncio.to_thread(delivery.stop)
             if socket is not None:
                 await socket.close_async()  # type: ignore[no-untyped-call]
-            for task in gw.background[0 if delivery is not None else 1 :]:
-                task.cancel()  # the dispatcher on this loop, first if any, stops by itself
-            await asyncio.gather(*gw.background, return_exceptions=True)
+            for task in gw.background:
+                task.cancel()
+            await asyncio.gather(*gw.background, *([dispatching] if dispatching else []), return_exceptions=True)
             await gw.rasa.aclose()
 
     return Starlette(
