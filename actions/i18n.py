@@ -7,7 +7,7 @@ from datetime import date
 from rasa_sdk import Tracker
 
 from bot import dates
-from bot.language import DEFAULT_LANGUAGE, Language, normalize_language
+from bot.nlp.language import DEFAULT_LANGUAGE, Language, normalize_language
 
 _STATUS_LABELS = {
     "fr": {

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.config import Settings, load_env_file
-from bot.model import TrainingInputs, train
+from bot.learn.model import TrainingInputs, train
 
 HELDOUT = ("tests/nlu/heldout_fr.yml", "tests/nlu/heldout_en.yml")
 # The commands a person types read ./.env (as docker compose does); `bot serve` takes its environment as given.
@@ -55,7 +55,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     SIGTERM (``kill``, a process manager) and SIGHUP (a closed terminal) stop everything as Ctrl-C does: the
     services run in sessions of their own, so no signal sent to this process reaches them.
     """
-    from bot.stack import Stack
+    from bot.local.stack import Stack
 
     stack = Stack(settings)
     model = _model(settings, log=stack.log_dir / "train.log")  # Rasa's warnings and progress bars: in the log
@@ -116,8 +116,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the gateway (webhooks, health, dispatcher) until interrupted."""
     import uvicorn
 
-    from bot.logs import configure_logging
-    from bot.web import create_app
+    from bot.gateway.app import create_app
+    from bot.gateway.logs import configure_logging
 
     configure_logging(settings)
     uvicorn.run(
@@ -135,7 +135,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     """Check the configuration and every service the bot needs; one line per check, exit 1 on an error."""
-    from bot.doctor import run
+    from bot.doctor.report import run
 
     return run(settings)
 
@@ -150,9 +150,9 @@ def cmd_nlp_build(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_sentiment(settings: Settings, args: argparse.Namespace) -> int:
     """Print a message's sentiment and the terms that made it, or score the lexicon on a labelled file."""
-    from bot.insights.sentiment import score
-    from bot.insights.sentiment_eval import HELDOUT, evaluate, format_report
-    from bot.language import detect_language
+    from bot.nlp.language import detect_language
+    from bot.nlp.sentiment.evaluation import HELDOUT, evaluate, format_report
+    from bot.nlp.sentiment.scoring import score
 
     if args.eval is not None:
         print(format_report(evaluate(Path(args.eval) if args.eval else HELDOUT)))
@@ -172,15 +172,15 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     """Measure training time, latencies and held-out scores; print them and write bench-results.json."""
     import tempfile
 
-    from bot.bench import run_bench
-    from bot.bench_nlu import write_previous_config
+    from bot.bench.nlu import write_previous_config
+    from bot.bench.run import run_bench
 
     output = Path(args.output)
     heldout = [settings.project_root / f for f in HELDOUT]
     snips_fr = Path(args.snips_fr) if args.snips_fr else None
     results = run_bench(settings, heldout, output, not args.skip_training, snips_fr)
     if args.clinc150:
-        from bot import clinc150
+        from bot.bench import clinc150
 
         figures = clinc150.run(Path(args.clinc150), settings.project_root / "config.yml")
         with tempfile.TemporaryDirectory() as scratch:
@@ -200,7 +200,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_calibrate(settings: Settings, args: argparse.Namespace) -> int:
     """Choose the out-of-scope gate's threshold by cross-validation of data/nlu and print it for config.yml."""
-    from bot.calibration import MAX_IN_SCOPE_LOSS, calibrate_project
+    from bot.learn.calibration import MAX_IN_SCOPE_LOSS, calibrate_project
 
     chosen = calibrate_project(settings.project_root, folds=args.folds)
     print(
@@ -227,14 +227,14 @@ def cmd_learn_apply(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the service digest of a period as an HTML page."""
-    from bot.insights.digest_job import run_report
+    from bot.insights.digest.job import run_report
 
     return run_report(settings, args)
 
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     """Post the service digest of a period now, to Slack or (without Slack) as a page in var/reports."""
-    from bot.insights.digest_job import run_digest
+    from bot.insights.digest.job import run_digest
 
     return run_digest(settings, args)
 

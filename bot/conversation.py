@@ -41,8 +41,8 @@ class Inbound:
         message_id: The channel's id of the message, unique within the channel, for deduplication.
         attachment: What the customer sent that the bot cannot read (``sticker``, ``photo``, ``voice``...).
         callback_id: The platform's id of a button press, to acknowledge it.
-        refused: Why the message will not be read (over a limit, see bot/limits.py), or None.
-        language: The conversation's language after this message, as the gateway decided it (bot/dispatcher.py),
+        refused: Why the message will not be read (over a limit, see bot/gateway/limits.py), or None.
+        language: The conversation's language after this message, as the gateway decided it (bot/gateway/dispatcher.py),
             which Rasa's ``language`` slot then takes (bot/nlp/entity_values.py).
 
     """

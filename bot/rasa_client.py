@@ -16,7 +16,7 @@ class RasaError(RuntimeError):
 # A turn may wait on custom actions, which Rasa itself gives 5 minutes (DEFAULT_REQUEST_TIMEOUT). Waiting longer than
 # Rasa does means the gateway never gives up on a turn Rasa is still processing, which it would then send again (Rasa
 # writes the tracker only when the turn ends, so the gateway could not tell): a slow turn is answered late, never
-# twice. The customer is told about the delay meanwhile (bot/dispatcher.py); a dead Rasa fails at once.
+# twice. The customer is told about the delay meanwhile (bot/gateway/dispatcher.py); a dead Rasa fails at once.
 TURN_TIMEOUT = 330.0
 
 

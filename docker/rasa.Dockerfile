@@ -9,9 +9,8 @@ COPY --chown=1001:0 endpoints.yml credentials.yml /app/
 COPY --chown=1001:0 build/docker/model.tar.gz /app/models/passerelle.tar.gz
 # config.yml's intent classifier and sentiment component are the project's own (bot/nlp/), with what they import;
 # Rasa puts its working directory (/app) on the import path.
-COPY --chown=1001:0 bot/__init__.py bot/language.py /app/bot/
-COPY --chown=1001:0 bot/nlp/__init__.py bot/nlp/linear_intent_classifier.py bot/nlp/out_of_scope_gate.py bot/nlp/encoder.py bot/nlp/sentence_encoder.py bot/nlp/sentiment_escalation.py bot/nlp/customer_entities.py bot/nlp/entity_values.py /app/bot/nlp/
-COPY --chown=1001:0 bot/insights/ /app/bot/insights/
+COPY --chown=1001:0 bot/__init__.py /app/bot/
+COPY --chown=1001:0 bot/nlp/ /app/bot/nlp/
 # endpoints.yml's tracker store is the project's own too (bot/dialogue/).
 COPY --chown=1001:0 bot/dialogue/ /app/bot/dialogue/
 # The sentiment lexicons match inflected forms through spaCy's lemma tables (the version of requirements.lock).

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.config import Settings
-from bot.model import TrainingInputs, train
+from bot.learn.model import TrainingInputs, train
+from bot.local.stack import Stack, StackError, free_port
 from bot.rasa_client import RasaClient
-from bot.stack import Stack, StackError, free_port
 from tests.paths import ROOT
 
 if TYPE_CHECKING:
-    from tests.e2e.gateway_harness import Platforms
+    from tests.support.gateway_harness import Platforms
 
 
 @pytest.fixture(scope="session")
@@ -66,11 +66,11 @@ async def rasa(stack: Stack) -> AsyncIterator[RasaClient]:
 @pytest.fixture(scope="session")
 def platforms() -> Iterator[Platforms]:
     """Local fake Telegram Bot API, Graph API and Slack Web API servers."""
-    from bot.threaded_server import serve_in_thread
-    from tests.e2e.gateway_harness import Platforms
-    from tests.fakes.graph_api import FakeGraph
-    from tests.fakes.slack_api import FakeSlack
-    from tests.fakes.telegram_api import FakeTelegram
+    from bot.local.threaded_server import serve_in_thread
+    from tests.support.fakes.graph_api import FakeGraph
+    from tests.support.fakes.slack_api import FakeSlack
+    from tests.support.fakes.telegram_api import FakeTelegram
+    from tests.support.gateway_harness import Platforms
 
     telegram, graph, slack = FakeTelegram(), FakeGraph(), FakeSlack()
     with (

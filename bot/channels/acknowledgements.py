@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.metrics import Metrics
+from bot.gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ import httpx
 
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.conversation import Inbound, Outbound
-from bot.dispatcher import DeliveryError
-from bot.metrics import Metrics
+from bot.gateway.dispatcher import DeliveryError
+from bot.gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
 CHANNEL = "messenger"

@@ -32,8 +32,8 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.conversation import Inbound, Outbound
-from bot.dispatcher import DeliveryError
-from bot.metrics import Metrics
+from bot.gateway.dispatcher import DeliveryError
+from bot.gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.conversation import Inbound, Outbound
-from bot.store import PREFIX, RedisStore
+from bot.gateway.store import PREFIX, RedisStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"

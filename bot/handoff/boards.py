@@ -18,11 +18,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import PROJECT_ROOT
-from bot.dispatcher import DeliveryError
+from bot.gateway.dispatcher import DeliveryError
+from bot.gateway.store import PREFIX
 from bot.handoff.tickets import Ticket, ticket_blocks, ticket_text
-from bot.insights.digest import Digest
-from bot.insights.digest_render import digest_blocks, digest_text, render_html
-from bot.store import PREFIX
+from bot.insights.digest.render import digest_blocks, digest_text, render_html
+from bot.insights.digest.summary import Digest
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,13 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 
 from bot.conversation import Button, Handoff, Inbound, Outbound
-from bot.dispatcher import DeliveryError, Sender
+from bot.gateway.dispatcher import DeliveryError, Sender
+from bot.gateway.metrics import Metrics
+from bot.gateway.store import PREFIX
 from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal, record_best_effort
-from bot.metrics import Metrics
-from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
 NOTE_PREFIXES = ("!", "note:", "[note]")

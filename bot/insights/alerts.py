@@ -17,11 +17,11 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.dispatcher import DeliveryError
+from bot.gateway.dispatcher import DeliveryError
+from bot.gateway.store import PREFIX
 from bot.handoff.tickets import escape
 from bot.insights.journal import MESSAGE, Event, Journal
-from bot.insights.sentiment import NEGATIVE_TO
-from bot.store import PREFIX
+from bot.nlp.sentiment.scoring import NEGATIVE_TO
 
 log = logging.getLogger(__name__)
 NEGATIVE_CUTOFF = NEGATIVE_TO  # a message at or under this sentiment reads negative (its label)

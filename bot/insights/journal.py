@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.store import PREFIX
+from bot.gateway.store import PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.learn import review as review_file
 from bot.learn.comparison import compare, format_table, write_report
 from bot.learn.evaluate import load_examples
+from bot.learn.model import TrainingInputs, model_path
 from bot.learn.project import (
     LANGUAGES,
     NewIntent,
@@ -46,7 +47,6 @@ from bot.learn.project import (
     split_heldout,
     write,
 )
-from bot.model import TrainingInputs, model_path
 
 MIN_EXAMPLES = 4
 REPORT_NAME = "learn-apply-report.html"
@@ -264,7 +264,7 @@ def resolve(review: review_file.Review, paths: Paths, accept_all: bool) -> Plan:
 
 def train_model(inputs: TrainingInputs, models_dir: Path) -> Path:
     """The real training (cached by the inputs' hash)."""
-    from bot.model import train
+    from bot.learn.model import train
 
     return train(inputs, models_dir)
 

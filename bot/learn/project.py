@@ -57,7 +57,7 @@ class Paths:
 
     @property
     def rules(self) -> Path:
-        """data/rules.yml (the training data is data/nlu, data/rules.yml and data/stories.yml, see bot.model)."""
+        """data/rules.yml (the training data is data/nlu, data/rules.yml and data/stories.yml, see bot.learn.model)."""
         return self.root / "data" / "rules.yml"
 
     def nlu(self, language: str, name: str) -> Path:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.language import detect_language, normalize_language
+from bot.nlp.language import detect_language, normalize_language
 
 FALLBACK_INTENT = "nlu_fallback"
 # The intent the out-of-scope gate answers (config.yml's ``out_of_scope_gate.intent``, domain.yml's intent).

@@ -3,7 +3,7 @@
 Rasa used to ask the action server (``action_validate_slot_mappings``) after every message to detect the language
 and tidy order ids, sending the whole tracker each time: a third of a turn's time. These are pure functions of the
 message and its metadata, run by the ``CustomerEntities`` NLU component; the gateway, which keeps each
-conversation's language (bot/dispatcher.py), sends its decision in the metadata.
+conversation's language (bot/gateway/dispatcher.py), sends its decision in the metadata.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.language import Language, detect_language, normalize_language
+from bot.nlp.language import Language, detect_language, normalize_language
 
 LANGUAGE_KEY = "language"  # metadata: the gateway's decision for this message (history and channel hint included)
 LANGUAGE_HINT_KEY = "language_hint"  # metadata: the channel's idea (e.g. Telegram's language_code)

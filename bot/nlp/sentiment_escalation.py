@@ -1,7 +1,7 @@
 """A Rasa NLU component: each message's sentiment in the parse data, and strongly negative messages as complaints.
 
 Placed last in config.yml's pipeline (after the FallbackClassifier), it scores the message with
-``bot.insights.sentiment`` (French or English, found by ``bot.language.detect_language``) and adds
+``bot.nlp.sentiment.scoring`` (French or English, found by ``bot.nlp.language.detect_language``) and adds
 ``{"score", "label", "language", "escalated"}`` under ``sentiment`` in the parse data, so Rasa keeps it with the
 message in the tracker. When the score is at or under ``escalate_at_or_below`` and the message is not already a
 complaint, a request for a person or out of scope (a message not for the bot never opens a ticket by itself), the
@@ -22,8 +22,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.insights.sentiment import score
-from bot.language import detect_language
+from bot.nlp.language import detect_language
+from bot.nlp.sentiment.scoring import score
 
 SENTIMENT = "sentiment"
 

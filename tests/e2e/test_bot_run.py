@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.stack import free_port
+from bot.local.stack import free_port
 from tests.paths import ROOT
 
 pytestmark = pytest.mark.stack

@@ -8,7 +8,7 @@ import pytest
 
 from bot.conversation import BotReply, Inbound
 from bot.rasa_client import RasaClient
-from tests.e2e.demo import ORDERS, take_cancellable_order
+from tests.support.demo import ORDERS, take_cancellable_order
 
 pytestmark = pytest.mark.stack
 

@@ -7,10 +7,10 @@ import time
 import httpx
 import pytest
 
-from bot.dispatcher import DELAY_NOTICE
-from bot.stack import Stack
-from tests.e2e.demo import take_cancellable_order
-from tests.e2e.gateway_harness import (
+from bot.gateway.dispatcher import DELAY_NOTICE
+from bot.local.stack import Stack
+from tests.support.demo import take_cancellable_order
+from tests.support.gateway_harness import (
     VERIFY_TOKEN,
     Platforms,
     messenger_body,
@@ -125,7 +125,7 @@ def test_telegram_requests_without_the_secret_are_refused(
 
 @pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"update_id": "x"}', "é".encode("latin-1")])
 def test_malformed_telegram_bodies_get_a_400(gateway: str, body: bytes) -> None:
-    from tests.e2e.gateway_harness import TELEGRAM_SECRET
+    from tests.support.gateway_harness import TELEGRAM_SECRET
 
     response = httpx.post(
         f"{gateway}/webhooks/telegram", content=body, headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
@@ -134,7 +134,7 @@ def test_malformed_telegram_bodies_get_a_400(gateway: str, body: bytes) -> None:
 
 
 def test_an_oversized_body_is_refused(gateway: str) -> None:
-    from tests.e2e.gateway_harness import TELEGRAM_SECRET
+    from tests.support.gateway_harness import TELEGRAM_SECRET
 
     response = httpx.post(
         f"{gateway}/webhooks/telegram",
@@ -213,7 +213,7 @@ def test_a_killed_gateway_loses_nothing_and_repeats_only_a_send_cut_short(stack:
 
 
 def test_messages_wait_while_rasa_is_down_and_the_customer_is_told(stack: Stack, platforms: Platforms) -> None:
-    from bot.stack import free_port
+    from bot.local.stack import free_port
 
     down = platforms.new_gateway(stack, stack.log_dir, rasa_url=f"http://127.0.0.1:{free_port()}", redis_db=3)
     down.start()
@@ -239,8 +239,8 @@ def test_messages_wait_while_rasa_is_down_and_the_customer_is_told(stack: Stack,
 def test_a_customer_waiting_on_a_slow_rasa_is_told_then_answered_once(stack: Stack, platforms: Platforms) -> None:
     """Each turn takes 4 s (a slow custom action, an overloaded Rasa): the webhook is still acknowledged at once, the
     customer hears after DELAY_NOTICE_SECONDS (1 s here) that the message is safe, then gets the answer, once."""
-    from bot.threaded_server import serve_in_thread
-    from tests.fakes.slow_rasa import SlowRasa
+    from bot.local.threaded_server import serve_in_thread
+    from tests.support.fakes.slow_rasa import SlowRasa
 
     slow = SlowRasa(stack.settings.rasa_url, delay=4.0)
     with serve_in_thread(slow.app()) as slow_url:

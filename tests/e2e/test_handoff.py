@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.local.stack import Stack
 from bot.rasa_client import RasaClient
-from bot.stack import Stack
-from tests.e2e.gateway_harness import (
+from tests.support.gateway_harness import (
     SUPPORT_CHANNEL,
     Platforms,
     post_slack,
@@ -259,7 +259,7 @@ def test_outside_business_hours_the_customer_is_told_when_someone_is_back(stack:
 
 
 def test_a_managers_reply_on_messenger_carries_the_human_agent_tag(gateway: str, platforms: Platforms) -> None:
-    from tests.e2e.gateway_harness import messenger_body, post_messenger, sign
+    from tests.support.gateway_harness import messenger_body, post_messenger, sign
 
     psid = f"PSID_AGENT_{next(_chat)}"
     body = messenger_body(psid, "je veux parler à un humain")
@@ -360,7 +360,7 @@ def test_the_slash_command_lists_tickets_and_hands_back(gateway: str, platforms:
 
 
 def test_socket_mode_runs_the_loop_without_a_public_url(stack: Stack, platforms: Platforms) -> None:
-    from tests.fakes.slack_api import APP_TOKEN
+    from tests.support.fakes.slack_api import APP_TOKEN
 
     slack = platforms.slack
     gateway = platforms.new_gateway(stack, stack.log_dir, redis_db=9)

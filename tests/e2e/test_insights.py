@@ -12,9 +12,9 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, RedisJournal
+from bot.local.stack import Stack
 from bot.rasa_client import RasaClient
-from bot.stack import Stack
-from tests.e2e.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
+from tests.support.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
 
 pytestmark = pytest.mark.stack
 _chat = iter(range(4_100_000, 4_199_999))

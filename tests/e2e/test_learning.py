@@ -18,11 +18,11 @@ import pytest
 from bot.conversation import Inbound
 from bot.learn import review as review_file
 from bot.learn.evaluate import Report, evaluate, load_examples
-from bot.model import TrainingInputs, model_path
+from bot.learn.model import TrainingInputs, model_path
+from bot.local.stack import Stack
 from bot.rasa_client import RasaClient
-from bot.stack import Stack
-from tests.e2e.gift_cards import MINED, NOT_WHAT_I_ASKED, UNSEEN, WITHOUT_KEYWORDS
 from tests.paths import ROOT
+from tests.support.gift_cards import MINED, NOT_WHAT_I_ASKED, UNSEEN, WITHOUT_KEYWORDS
 
 pytestmark = pytest.mark.stack
 EMAIL = "lea.martin@example.fr"

@@ -16,10 +16,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
-from bot.doctor import Check, run_checks
+from bot.doctor.report import Check, run_checks
 from bot.handoff.tickets import TAKE_OVER
-from bot.stack import Stack
-from tests.e2e.gateway_harness import (
+from bot.local.stack import Stack
+from tests.paths import ROOT
+from tests.support.fakes.graph_api import PAGE_TOKEN
+from tests.support.fakes.slack_api import BOT_TOKEN, SCOPES
+from tests.support.fakes.telegram_api import TOKEN
+from tests.support.gateway_harness import (
     APP_SECRET,
     SLACK_SECRET,
     TELEGRAM_SECRET,
@@ -29,10 +33,6 @@ from tests.e2e.gateway_harness import (
     slack_button,
     telegram_update,
 )
-from tests.fakes.graph_api import PAGE_TOKEN
-from tests.fakes.slack_api import BOT_TOKEN, SCOPES
-from tests.fakes.telegram_api import TOKEN
-from tests.paths import ROOT
 
 pytestmark = pytest.mark.stack
 _chat = iter(range(5_100_000, 5_199_999))

@@ -28,10 +28,10 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
-from bot.dispatcher import DELAY_NOTICE
-from bot.stack import Stack, free_port, redis_args
-from tests.e2e.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
+from bot.gateway.dispatcher import DELAY_NOTICE
+from bot.local.stack import Stack, free_port, redis_args
 from tests.paths import ROOT
+from tests.support.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
 
 pytestmark = pytest.mark.stack
 
@@ -42,7 +42,7 @@ _orders = cycle(order["id"] for order in json.loads((ROOT / "data/backoffice/dem
 
 @dataclass
 class RedisServer:
-    """A redis-server with AOF on (bot.stack.redis_args) that can be stopped, killed and started again in place."""
+    """A redis-server with AOF on (bot.local.stack.redis_args) that can be stopped, killed and started again."""
 
     port: int
     data: Path

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from bot.config import Settings
-from bot.stack import Stack, actions_args, gateway_args, rasa_args, redis_args
+from bot.local.stack import Stack, actions_args, gateway_args, rasa_args, redis_args
 from tests.paths import ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"

@@ -15,18 +15,18 @@ import pytest
 
 from bot.cli import main
 from bot.config import Settings
-from bot.dispatcher import DeliveryError
+from bot.gateway.dispatcher import DeliveryError
 from bot.handoff.boards import ConsoleBoard, SlackBoard, make_slack_client
-from bot.insights import digest_job
-from bot.insights.chart import render_chart
-from bot.insights.digest import Day, Digest, Topic, summarize
-from bot.insights.digest_job import post_due_digest
-from bot.insights.digest_render import digest_blocks, digest_text, render_html
+from bot.insights.digest import job as digest_job
+from bot.insights.digest.chart import render_chart
+from bot.insights.digest.job import post_due_digest
+from bot.insights.digest.render import digest_blocks, digest_text, render_html
+from bot.insights.digest.schedule import due_period
+from bot.insights.digest.summary import Day, Digest, Topic, summarize
 from bot.insights.journal import Event, RedisJournal
-from bot.insights.schedule import due_period
 from bot.learn.evaluate import Example
-from bot.threaded_server import serve_in_thread
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from bot.local.threaded_server import serve_in_thread
+from tests.support.fakes.slack_api import BOT_TOKEN, FakeSlack
 
 PARIS = "Europe/Paris"
 HOUR = 3600.0

@@ -19,15 +19,15 @@ from bot.channels.messenger import MessengerSender
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.config import Settings
 from bot.conversation import BotReply, Inbound, Outbound
-from bot.dispatcher import DeliveryError, Dispatcher, DispatcherConfig
-from bot.doctor import report
-from bot.doctor_services import check_parked
-from bot.metrics import Metrics
+from bot.doctor.report import report
+from bot.doctor.services import check_parked
+from bot.gateway.app import Gateway, create_app
+from bot.gateway.dispatcher import DeliveryError, Dispatcher, DispatcherConfig
+from bot.gateway.metrics import Metrics
+from bot.gateway.store import ParkedMessage, Progress, RedisStore
+from bot.local.threaded_server import serve_in_thread
 from bot.rasa_client import RasaError
-from bot.store import ParkedMessage, Progress, RedisStore
-from bot.threaded_server import serve_in_thread
-from bot.web import Gateway, create_app
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.support.fakes.telegram_api import TOKEN, FakeTelegram
 
 
 class ScriptedRasa:

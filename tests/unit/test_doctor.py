@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from bot.config import Settings
-from bot.doctor import Check, check_settings, report
+from bot.doctor.report import Check, check_settings, report
 
 GOOD_TELEGRAM = "123456789:AAH" + "x" * 32
 

@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from bot.stack import actions_args, gateway_args, rasa_args, redis_args
+from bot.local.stack import actions_args, gateway_args, rasa_args, redis_args
 from tests.paths import ROOT
 
 K8S = ROOT / "deploy" / "k8s"
@@ -200,7 +200,7 @@ def test_the_gateway_leaves_the_service_without_redis_but_is_restarted_only_when
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/healthz"  # 503 only when Redis is unreachable
     alive = gateway["livenessProbe"]["httpGet"]["path"]
     assert alive != "/healthz"  # a Redis outage must not restart every gateway
-    assert f'Route("{alive}", chat_widget' in (ROOT / "bot" / "web.py").read_text()  # a static file, no Redis
+    assert f'Route("{alive}", chat_widget' in (ROOT / "bot" / "gateway" / "app.py").read_text()  # a static file, no Redis
 
 
 def scale_target(autoscaler: dict[str, Any]) -> tuple[str, str, str]:

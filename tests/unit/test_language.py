@@ -1,7 +1,7 @@
 import pytest
 
-from bot.language import detect_language, normalize_language
 from bot.learn.evaluate import load_examples
+from bot.nlp.language import detect_language, normalize_language
 from tests.paths import HELDOUT
 
 

@@ -15,8 +15,8 @@ import yaml
 from bot.config import Settings
 from bot.learn import apply
 from bot.learn.evaluate import load_examples
+from bot.learn.model import TrainingInputs, model_path
 from bot.learn.project import fold, split_heldout
-from bot.model import TrainingInputs, model_path
 from tests.paths import LANGUAGES, ROOT
 
 GIFT_FR = [

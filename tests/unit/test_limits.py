@@ -7,8 +7,8 @@ import asyncio
 from fakeredis import FakeAsyncRedis, FakeServer
 
 from bot.conversation import Inbound
-from bot.limits import FLOOD, FLOOD_QUIET, TOO_LONG, Limits, refusal_notice, screen
-from bot.store import RedisStore
+from bot.gateway.limits import FLOOD, FLOOD_QUIET, TOO_LONG, Limits, refusal_notice, screen
+from bot.gateway.store import RedisStore
 
 LIMITS = Limits(max_chars=100, flood_messages=3, flood_window=60)
 

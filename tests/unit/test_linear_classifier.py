@@ -7,7 +7,7 @@ import scipy.sparse as sp
 import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from bot.clinc150 import nlu_config, nlu_yaml, score
+from bot.bench.clinc150 import nlu_config, nlu_yaml, score
 from bot.nlp.linear_intent_classifier import softmax, tfidf
 from tests.paths import ROOT
 

@@ -6,7 +6,7 @@ import json
 import logging
 
 from bot.config import Settings
-from bot.logs import JsonFormatter, TextFormatter, conversation, secrets_of
+from bot.gateway.logs import JsonFormatter, TextFormatter, conversation, secrets_of
 
 SETTINGS = Settings(
     telegram_token="123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghi",

@@ -1,7 +1,7 @@
 import shutil
 from pathlib import Path
 
-from bot.model import TrainingInputs, model_path
+from bot.learn.model import TrainingInputs, model_path
 from tests.paths import ROOT
 
 

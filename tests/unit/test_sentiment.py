@@ -4,9 +4,9 @@ from collections import Counter
 import pytest
 
 from bot.cli import main
-from bot.insights.lexicon import HERE, load
-from bot.insights.sentiment import score
-from bot.insights.sentiment_eval import DEV, HELDOUT, evaluate, load_examples
+from bot.nlp.sentiment.evaluation import DEV, HELDOUT, evaluate, load_examples
+from bot.nlp.sentiment.lexicon import HERE, load
+from bot.nlp.sentiment.scoring import score
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 from fakeredis import FakeAsyncRedis
 from redis.exceptions import ResponseError
 
-from bot.store import RedisStore
+from bot.gateway.store import RedisStore
 
 
 class StubRedis:
@@ -44,7 +44,7 @@ async def test_only_a_redis_that_says_it_keeps_an_aof_is_called_durable() -> Non
 
 
 async def test_the_embedded_in_memory_redis_is_not_durable() -> None:
-    # What `bot run` starts without redis-server (bot/embedded_redis.py): fakeredis, which answers neither
+    # What `bot run` starts without redis-server (bot/local/embedded_redis.py): fakeredis, which answers neither
     # CONFIG GET nor INFO; the gateway cannot know it is in memory, so it believes only what Redis says.
     assert await RedisStore(FakeAsyncRedis()).persistence() == "off"
     assert await RedisStore(FakeAsyncRedis(), durable=False).persistence() == "off"

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from bot.calibration import choose_threshold, rejected
-from bot.clinc150 import nlu_config
+from bot.bench.clinc150 import nlu_config
+from bot.learn.calibration import choose_threshold, rejected
 from bot.nlp.encoder import encode, truncate
 from bot.nlp.out_of_scope_gate import Examples, GateConfig, gate_scores, top_mean
 from tests.paths import ROOT

@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.conversation import BotReply, Handoff, Inbound, Outbound, replies_after_message
-from bot.language import detect_language, normalize_language
-from bot.limits import refusal_notice
-from bot.logs import conversation
-from bot.metrics import Metrics
+from bot.gateway.limits import refusal_notice
+from bot.gateway.logs import conversation
+from bot.gateway.metrics import Metrics
+from bot.gateway.store import ParkedMessage, Progress, QueuedMessage, Store
+from bot.nlp.language import detect_language, normalize_language
 from bot.rasa_client import RasaError
-from bot.store import ParkedMessage, Progress, QueuedMessage, Store
 
 log = logging.getLogger(__name__)
 

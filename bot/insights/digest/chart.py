@@ -9,8 +9,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.insights.digest import Digest
-from bot.insights.sentiment import NEGATIVE_TO
+from bot.insights.digest.summary import Digest
+from bot.nlp.sentiment.scoring import NEGATIVE_TO
 
 NAVY, RED = "#23395d", "#c0392b"
 MAX_LABELS = 14  # day labels on the axis; a longer report labels every second, third... day

@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.config import Settings
-from bot.doctor import Check, error, ok, warning
+from bot.doctor.report import Check, error, ok, warning
 
 if TYPE_CHECKING:
-    from bot.store import RedisStore
+    from bot.gateway.store import RedisStore
 
 TIMEOUT = 5.0
-MANIFEST = Path(__file__).resolve().parent / "handoff" / "slack-app-manifest.yml"
+MANIFEST = Path(__file__).resolve().parent.parent / "handoff" / "slack-app-manifest.yml"
 
 
 def _failure(exc: Exception) -> str:
@@ -66,7 +66,7 @@ async def check_redis(s: Settings) -> list[Check]:
     from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
-    from bot.store import RedisStore
+    from bot.gateway.store import RedisStore
 
     redis = Redis.from_url(s.redis_url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
     try:
@@ -102,7 +102,7 @@ async def check_redis(s: Settings) -> list[Check]:
 
 
 async def check_parked(store: RedisStore) -> Check:
-    """Messages the gateway set aside after repeated failures (bot/dispatcher.py); there should be none."""
+    """Messages the gateway set aside after repeated failures (bot/gateway/dispatcher.py); there should be none."""
     count = await store.parked_count()
     if count == 0:
         return ok("parked messages", "none")

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.dispatcher import Dispatcher
-    from bot.web import Gateway
+    from bot.gateway.app import Gateway
+    from bot.gateway.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 

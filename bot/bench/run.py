@@ -21,17 +21,17 @@ from typing import Any
 import httpx
 import redis
 
-from bot import bench_gateway as gateway_bench
-from bot import bench_nlu
+from bot.bench import gateway as gateway_bench
+from bot.bench import nlu as bench_nlu
 from bot.config import Settings
 from bot.conversation import Inbound
-from bot.insights import sentiment_eval
-from bot.insights.sentiment import score
 from bot.learn.evaluate import evaluate, load_examples
-from bot.model import TrainingInputs, train
+from bot.learn.model import TrainingInputs, train
+from bot.local.stack import Stack, free_port
+from bot.local.threaded_server import serve_in_thread
+from bot.nlp.sentiment import evaluation as sentiment_eval
+from bot.nlp.sentiment.scoring import score
 from bot.rasa_client import RasaClient
-from bot.stack import Stack, free_port
-from bot.threaded_server import serve_in_thread
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -2,7 +2,7 @@
 
 One line per check, ``ok``, ``warning`` or ``error``, with what was found and, when something is wrong, the fix.
 The exit code is 1 when any check is an error. Tokens never appear in the output. The checks of the services
-(Rasa, actions, Redis, Slack, Telegram, Messenger) are in :mod:`bot.doctor_services`.
+(Rasa, actions, Redis, Slack, Telegram, Messenger) are in :mod:`bot.doctor.services`.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def check_settings(s: Settings) -> list[Check]:
 
 async def run_checks(settings: Settings) -> list[Check]:
     """The settings checks, then the services' (in parallel)."""
-    from bot.doctor_services import check_services
+    from bot.doctor.services import check_services
 
     return [*check_settings(settings), *await check_services(settings)]
 
@@ -235,6 +235,6 @@ def report(checks: list[Check], out: TextIO, secrets: list[str]) -> int:
 
 def run(settings: Settings, out: TextIO = sys.stdout) -> int:
     """``bot doctor``."""
-    from bot.logs import secrets_of
+    from bot.gateway.logs import secrets_of
 
     return report(asyncio.run(run_checks(settings)), out, secrets_of(settings))

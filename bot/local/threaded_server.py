@@ -10,7 +10,7 @@ from typing import Any
 
 import uvicorn
 
-from bot.stack import free_port
+from bot.local.stack import free_port
 
 
 @contextlib.contextmanager

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.dates import format_date
 from bot.handoff.tickets import CHANNEL_NAMES, REASONS, escape
-from bot.insights.digest import Day, Digest
-from bot.insights.sentiment import NEGATIVE_TO
+from bot.insights.digest.summary import Day, Digest
+from bot.nlp.sentiment.scoring import NEGATIVE_TO
 
 Rows = list[tuple[str, str]]
 SECTION_CHARS = 2900  # Slack refuses a section text over 3000 characters

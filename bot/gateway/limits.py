@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.conversation import Inbound, Outbound
-from bot.language import normalize_language
+from bot.nlp.language import normalize_language
 
 TOO_LONG = "too_long"
 FLOOD = "flood"

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from bot.calibration import choose_threshold, open_gate, rejected
+from bot.learn.calibration import choose_threshold, open_gate, rejected
 from bot.nlp.out_of_scope_gate import GATE_KEY
 
 OOS = "oos"

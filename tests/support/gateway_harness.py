@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 
-from bot.stack import Stack, free_port
-from tests.fakes.graph_api import PAGE_TOKEN, FakeGraph
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from bot.local.stack import Stack, free_port
 from tests.paths import ROOT
+from tests.support.fakes.graph_api import PAGE_TOKEN, FakeGraph
+from tests.support.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.support.fakes.telegram_api import TOKEN, FakeTelegram
 
 TELEGRAM_SECRET = "test-webhook-secret_42"
 APP_SECRET = "test_app_secret"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.insights.lexicon import tokenize
+from bot.nlp.sentiment.lexicon import tokenize
 
 Key = tuple[str, ...]
 

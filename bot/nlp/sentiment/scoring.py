@@ -1,10 +1,10 @@
 """Sentiment of one customer message, French or English, from hand-written lexicons: no model, no network.
 
 The method follows VADER (Hutto & Gilbert, 2014), adapted to what customers write to a shop. A message is split
-into tokens (``bot.insights.lexicon``) and matched, longest first, against the weighted terms of
+into tokens (``bot.nlp.sentiment.lexicon``) and matched, longest first, against the weighted terms of
 ``lexicon_<language>.tsv`` and ``lexicon_emoji.tsv`` (-4 to 4; a lemma covers its inflected forms through spaCy's
-lemma tables, read without importing spaCy: see ``bot.insights.lexicon`` for why) and the grammar words of
-``bot.insights.grammar``. Each term's weight is then adjusted by its context:
+lemma tables, read without importing spaCy: see ``bot.nlp.sentiment.lexicon`` for why) and the grammar words of
+``bot.nlp.sentiment.grammar``. Each term's weight is then adjusted by its context:
 
 - a negation up to three words before it, in the same clause, flips it and softens it ("pas content",
   "je ne suis pas satisfait", "not happy", "never disappointed"); "du tout" / "at all" strengthen the negation;
@@ -26,8 +26,8 @@ import functools
 import math
 from dataclasses import dataclass
 
-from bot.insights.grammar import GRAMMARS, Grammar, Key
-from bot.insights.lexicon import HERE, Lexicon, Token, load, tokenize
+from bot.nlp.sentiment.grammar import GRAMMARS, Grammar, Key
+from bot.nlp.sentiment.lexicon import HERE, Lexicon, Token, load, tokenize
 
 POSITIVE_FROM = 0.25
 NEGATIVE_TO = -0.25

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from bot.calibration import NOT_ANSWERED
-from bot.clinc150 import parse_all, train_nlu
+from bot.bench.clinc150 import parse_all, train_nlu
+from bot.learn.calibration import NOT_ANSWERED
 from bot.learn.evaluate import Example, load_examples
 from bot.rasa_client import RasaClient
 

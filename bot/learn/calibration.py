@@ -5,7 +5,7 @@ has and how alike they are, so a threshold chosen on CLINC150 (100 examples per 
 per intent and language). The rule is the same everywhere: the threshold with the best in-scope accuracy plus
 out-of-scope recall that costs at most ``MAX_IN_SCOPE_LOSS`` points of in-scope accuracy.
 
-- CLINC150 (``bot/clinc150.py``): chosen on its validation split, reported on its test split.
+- CLINC150 (``bot/bench/clinc150.py``): chosen on its validation split, reported on its test split.
 - The project (``bot calibrate``): 5-fold cross-validation of ``data/nlu``, the ``out_of_scope`` examples as the
   out-of-scope side; the held-out split (tests/nlu) and SNIPS-fr are never looked at. Its figure goes in config.yml.
 """
@@ -66,7 +66,7 @@ def open_gate(config: dict[str, Any]) -> dict[str, Any]:
 
 def calibrate_project(project: Path, folds: int = 5, out_of_scope: str = "out_of_scope") -> dict[str, float]:
     """The project's threshold, chosen by ``folds``-fold cross-validation of its NLU examples (gate open)."""
-    from bot.clinc150 import nlu_yaml, parse_all, train_nlu
+    from bot.bench.clinc150 import nlu_yaml, parse_all, train_nlu
     from bot.learn.mining import training_examples
 
     by_intent: dict[str, list[str]] = defaultdict(list)

@@ -142,7 +142,7 @@ class Stack:
                 "(install redis-server or set REDIS_URL)",
                 file=sys.stderr,
             )
-            self._spawn("redis", [sys.executable, "-m", "bot.embedded_redis", "--port", str(port)])
+            self._spawn("redis", [sys.executable, "-m", "bot.local.embedded_redis", "--port", str(port)])
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

@@ -24,11 +24,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.config import Settings
-from bot.dispatcher import DeliveryError
-from bot.insights.digest import Digest, local_date, summarize
+from bot.gateway.dispatcher import DeliveryError
+from bot.gateway.store import PREFIX
+from bot.insights.digest.schedule import due_period, last_days, local_days
+from bot.insights.digest.summary import Digest, local_date, summarize
 from bot.insights.journal import Event, Journal, RedisJournal
-from bot.insights.schedule import due_period, last_days, local_days
-from bot.store import PREFIX
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 600
@@ -46,7 +46,7 @@ class DigestBoard(Protocol):
 
 def _compute(events: list[Event], start: float, end: float, zone: str, project: Path) -> tuple[Digest, bytes]:
     """Figures, topics and chart (scikit-learn and matplotlib load here, in the worker process)."""
-    from bot.insights.chart import render_chart
+    from bot.insights.digest.chart import render_chart
     from bot.learn.mining import training_examples
 
     digest = summarize(events, start, end, zone, training_examples(project))
@@ -124,7 +124,7 @@ def _journal(settings: Settings) -> tuple[Redis, RedisJournal]:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> str:
-    from bot.insights.digest_render import render_html
+    from bot.insights.digest.render import render_html
 
     start, end = requested_period(args, time.time(), settings.handoff_timezone)
     redis, journal = _journal(settings)

@@ -28,7 +28,7 @@ def due_period(now: float, schedule: str, hour: int, zone: str) -> tuple[float, 
 
     ``daily``: from ``hour`` (local) to midnight each day, the previous local day is due. ``weekly``: from ``hour``
     to midnight on Mondays, the previous seven local days (Monday to Sunday) are due. ``off``: never. Posting
-    once per period is the caller's business (``bot.insights.digest_job``); a gateway down all the due day skips
+    once per period is the caller's business (``bot.insights.digest.job``); a gateway down all the due day skips
     that period.
 
     Raises:

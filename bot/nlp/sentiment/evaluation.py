@@ -1,4 +1,4 @@
-"""Scores ``bot.insights.sentiment`` on a labelled file: accuracy, macro-F1 and confusion matrix per language.
+"""Scores ``bot.nlp.sentiment.scoring`` on a labelled file: accuracy, macro-F1 and confusion matrix per language.
 
 Files are ``language<TAB>label<TAB>text`` lines, ``#`` comment lines allowed (``data/sentiment_dev.tsv``, which the
 lexicon is tuned on, and ``data/sentiment_heldout.tsv``, which it is not). Each language is compared with the
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.insights.lexicon import HERE
-from bot.insights.sentiment import score
+from bot.nlp.sentiment.lexicon import HERE
+from bot.nlp.sentiment.scoring import score
 
 LABELS = ("negative", "neutral", "positive")
 BASELINE = "neutral"

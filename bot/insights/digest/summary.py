@@ -22,9 +22,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event
-from bot.insights.sentiment import NEGATIVE_TO
 from bot.learn.evaluate import FALLBACK_INTENT, Example
 from bot.learn.signals import Unhandled
+from bot.nlp.sentiment.scoring import NEGATIVE_TO
 
 TOP = 5
 UNKNOWN = "unknown"

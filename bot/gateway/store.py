@@ -11,10 +11,11 @@ Layout (all keys under ``gw:``):
   gateway so that the bound on retries holds across replicas and restarts;
 - ``backoff:<conversation>``: set while the conversation waits before its next attempt (expires by itself), so
   that no worker of any replica retries it sooner;
-- ``parked``: messages set aside after ``max_attempts`` failures (bot/dispatcher.py), oldest first, each with its
-  reason and progress: kept for a person to look at (``redis-cli LRANGE gw:parked 0 -1``), never retried alone;
+- ``parked``: messages set aside after ``max_attempts`` failures (bot/gateway/dispatcher.py), oldest first, each
+  with its reason and progress: kept for a person to look at (``redis-cli LRANGE gw:parked 0 -1``), never retried alone;
 - ``lang:<conversation>``: the conversation's language as the gateway last saw it;
-- ``arrivals:<conversation>``: when the conversation's recent messages arrived, for the flood limit (bot/limits.py).
+- ``arrivals:<conversation>``: when the conversation's recent messages arrived, for the flood limit
+  (bot/gateway/limits.py).
 
 ``RedisStore`` runs on a real Redis, or on fakeredis in process when no Redis is configured (not durable).
 """

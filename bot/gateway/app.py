@@ -1,7 +1,7 @@
 """The gateway's ASGI app: platform webhooks, health, and the background dispatcher.
 
 A webhook is authenticated before its body is parsed, then its messages are durably queued and acknowledged at
-once; the dispatcher (bot/dispatcher.py) answers them in the background. A platform retry of an accepted message
+once; the dispatcher (bot/gateway/dispatcher.py) answers them in the background. A platform retry of an accepted message
 is acknowledged again and dropped.
 """
 
@@ -25,23 +25,23 @@ from starlette.websockets import WebSocket
 from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
 from bot.conversation import BotReply, Inbound
-from bot.delivery import DeliveryThread
 from bot.dialogue.event_log import LatestParse
-from bot.dispatcher import Dispatcher, DispatcherConfig, Sender
+from bot.gateway.delivery import DeliveryThread
+from bot.gateway.dispatcher import Dispatcher, DispatcherConfig, Sender
+from bot.gateway.limits import Limits, screen
+from bot.gateway.metrics import CONTENT_TYPE, Metrics, NluProbe
+from bot.gateway.store import RedisStore, open_store
 from bot.handoff.boards import Board, ConsoleBoard, SlackBoard, make_slack_client
 from bot.handoff.desk import Desk
 from bot.handoff.hours import parse_schedule
 from bot.insights.alerts import AlertRule, ReputationWatch
 from bot.insights.journal import RedisJournal
 from bot.insights.recorder import JournalRecorder
-from bot.limits import Limits, screen
-from bot.metrics import CONTENT_TYPE, Metrics, NluProbe
 from bot.rasa_client import RasaClient
-from bot.store import RedisStore, open_store
 
 log = logging.getLogger(__name__)
 TELEGRAM_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 class BodyTooLarge(Exception):
@@ -81,7 +81,7 @@ class Gateway:
     watch: ReputationWatch | None = None
 
     async def accept(self, message: Inbound) -> bool:
-        """Queue a new message, flagged if it breaks a limit (bot/limits.py); False for a repeated delivery."""
+        """Queue a new message, flagged if it breaks a limit (bot/gateway/limits.py); False for a repeated delivery."""
         new = await self.store.enqueue(await screen(message, self.store, self.limits))
         self.metrics.queued(message.channel, new)
         return new
@@ -188,7 +188,7 @@ def build_gateway(settings: Settings, metrics: Metrics | None = None) -> Gateway
 
 async def _watch_insights(watch: ReputationWatch, board: Board, settings: Settings) -> None:
     """Every ``INSIGHTS_CHECK_SECONDS``: an e-reputation alert if one is due, the service digest if it is due."""
-    from bot.insights.digest_job import post_due_digest
+    from bot.insights.digest.job import post_due_digest
 
     while True:
         try:
@@ -259,8 +259,8 @@ def _json_body(body: bytes) -> Any:
 def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
     """The gateway's ASGI application.
 
-    Built from the settings, it runs the deliveries on a thread of their own (bot/delivery.py); a ``gateway`` given
-    (tests) runs them on the application's loop, with the parts it was given.
+    Built from the settings, it runs the deliveries on a thread of their own (bot/gateway/delivery.py); a
+    ``gateway`` given (tests) runs them on the application's loop, with the parts it was given.
     """
     gw = gateway or build_gateway(settings)
     delivery = DeliveryThread(lambda: build_gateway(settings, gw.metrics)) if gateway is None else None

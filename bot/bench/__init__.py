@@ -1,0 +1,1 @@
+"""`make bench`: the benchmarks of the NLU, the gateway and the whole stack."""

@@ -1,0 +1,1 @@
+"""Sentiment of customer messages, French and English: lexicons, grammar (negation, intensifiers), evaluation."""

@@ -1,0 +1,1 @@
+"""What the tests share: fake platform APIs, the gateway harness, the demo data helpers."""
