@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.i18n import tracker_language
+from bot.conversation import REASONS
 from bot.nlp.entity_values import normalize_order_id
 
 TRANSCRIPT_TURNS = 12
@@ -26,13 +27,6 @@ _REASONS_BY_INTENT = {
 }
 # Intents that say nothing about what the customer needs.
 _NOT_TOPICS = frozenset({"greet", "request_human", "affirm", "deny", "nlu_fallback", "thank", "inform"})
-_REASON_TEXT = {
-    "customer_request": "asked for a person",
-    "complaint": "complaint",
-    "misunderstood_twice": "the bot misunderstood twice in a row",
-    "backoffice_failure": "the back office failed while the bot was helping",
-    "negative_sentiment": "strongly negative message",
-}
 
 
 def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> list[dict[str, Any]]:
@@ -93,10 +87,10 @@ def handoff_signal(tracker: Tracker, reason: str) -> dict[str, Any]:
     intents = [line["intent"] for line in lines if line["from"] == "customer" and line.get("intent")]
     topics = [i for i in dict.fromkeys(intents) if i not in _NOT_TOPICS]
     order_ids = order_ids_mentioned(tracker)
-    summary_parts = [f"Escalated: {_REASON_TEXT.get(reason, reason)}."]
+    summary_parts = [f"Escalated: {REASONS.get(reason, reason)}."]
     sentiment = tracker.latest_message.get("sentiment") or {}
     if reason == "negative_sentiment" and "score" in sentiment:
-        summary_parts[0] = f"Escalated: {_REASON_TEXT[reason]} (sentiment {sentiment['score']:+.2f})."
+        summary_parts[0] = f"Escalated: {REASONS[reason]} (sentiment {sentiment['score']:+.2f})."
     if topics:
         summary_parts.append("Topics: " + ", ".join(topics) + ".")
     if order_ids:

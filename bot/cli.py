@@ -234,9 +234,10 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     """Post the service digest of a period now, to Slack or (without Slack) as a page in var/reports."""
+    from bot.boards.base import open_board
     from bot.insights.digest.job import run_digest
 
-    return run_digest(settings, args)
+    return run_digest(settings, args, open_board)
 
 
 def _period_arguments(p: argparse.ArgumentParser, days: int) -> None:

@@ -6,7 +6,23 @@ Channels translate their payloads to ``Inbound`` and render ``Outbound``; nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Reason = Literal["customer_request", "complaint", "misunderstood_twice", "backoffice_failure", "negative_sentiment"]
+# How each handoff reason reads for a community manager (tickets, summaries, digests): one table for every part.
+REASONS: dict[str, str] = {
+    "customer_request": "asked for a person",
+    "complaint": "complaint",
+    "misunderstood_twice": "the bot misunderstood twice in a row",
+    "backoffice_failure": "the back office failed while the bot was helping",
+    "negative_sentiment": "strongly negative message",
+}
+CHANNEL_NAMES = {"telegram": "Telegram", "messenger": "Messenger", "web": "Website chat", "test": "Test"}
+
+
+def escape(text: str) -> str:
+    """Customer text made literal for a board (Slack mrkdwn): no ``<!channel>``, mention or disguised link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)

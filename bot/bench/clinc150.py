@@ -14,35 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import os
-import subprocess
-import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.learn.calibration import choose_threshold, open_gate, rejected
+from bot.learn.nlu_model import nlu_yaml, parse_all, train_nlu
 from bot.nlp.out_of_scope_gate import GATE_KEY
 
 OOS = "oos"
 PAPER = {"Rasa (paper, 2019)": (91.5, 45.3), "BERT (paper, 2019)": (96.9, 40.3)}
-
-
-def nlu_yaml(queries: list[list[str]]) -> str:
-    """Rasa NLU training data from ``[text, intent]`` pairs, one block per intent."""
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    for text, intent in queries:
-        by_intent[intent].append(text)
-    blocks = [
-        {"intent": intent, "examples": "".join(f"- {text}\n" for text in texts)}
-        for intent, texts in sorted(by_intent.items())
-    ]
-    return str(yaml.safe_dump({"version": "3.1", "nlu": blocks}, allow_unicode=True, sort_keys=False, width=1000))
 
 
 def nlu_config(project_config: Path, opened: bool = False) -> str:
@@ -67,31 +51,6 @@ def score(in_scope: list[tuple[str, str]], out_of_scope: list[str]) -> dict[str,
     accuracy = sum(gold == predicted for gold, predicted in in_scope) / len(in_scope)
     recall = sum(predicted in (OOS, "nlu_fallback") for predicted in out_of_scope) / len(out_of_scope)
     return {"clinc150_in_scope_accuracy": round(100 * accuracy, 2), "clinc150_oos_recall": round(100 * recall, 2)}
-
-
-def train_nlu(config: Path, data: Path, out: Path) -> tuple[Path, float]:
-    """``rasa train nlu`` from scratch; the model archive and the seconds it took."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": str(out / "cache")}
-    command = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(data)]
-    started = time.monotonic()
-    result = subprocess.run(
-        [*command, "--out", str(out), "--fixed-model-name", "clinc150"], env=env, check=False, capture_output=True
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"rasa train nlu failed: {result.stderr.decode(errors='replace')[-2000:]}")
-    return out / "clinc150.tar.gz", time.monotonic() - started
-
-
-async def parse_all(model: Path, texts: list[str]) -> list[dict[str, Any]]:
-    """Rasa's parse of each text by the model, in process, without a log line per parse."""
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.ERROR)
-    configure_structlog(logging.ERROR)  # else every parse is logged
-    agent = Agent.load(str(model))
-    return [await agent.parse_message(text) for text in texts]
 
 
 def _train_and_parse(

@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from bot.bench.clinc150 import parse_all, train_nlu
 from bot.learn.calibration import NOT_ANSWERED
 from bot.learn.evaluate import Example, load_examples
+from bot.learn.nlu_model import parse_all, train_nlu
 from bot.rasa_client import RasaClient
 
 # Intents whose answer is a ticket for a person: an off-topic message must never get one.

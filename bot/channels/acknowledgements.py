@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.gateway.metrics import Metrics
+from bot.channels.base import AcknowledgementCounter
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def unreadable_answer(payload: bytes, required: str) -> str | None:
     return None
 
 
-def taken_unread(platform: str, channel: str, problem: str, metrics: Metrics) -> None:
+def taken_unread(platform: str, channel: str, problem: str, counter: AcknowledgementCounter) -> None:
     """Log and count a send the platform took but whose answer could not be read."""
     log.warning(
         "%s accepted a message but its answer is unreadable (%s; a proxy or an API change?): "
@@ -39,4 +39,4 @@ def taken_unread(platform: str, channel: str, problem: str, metrics: Metrics) ->
         platform,
         problem,
     )
-    metrics.unreadable_acknowledgement(channel)
+    counter.unreadable_acknowledgement(channel)

@@ -18,11 +18,14 @@ import logging
 from typing import Any
 
 import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
+from bot.channels.base import AcknowledgementCounter, DeliveryError, NoCounter
+from bot.channels.webhooks import BodyTooLarge, Endpoint, Intake, json_body, queue, read_body, too_large
+from bot.config import Settings
 from bot.conversation import Inbound, Outbound
-from bot.gateway.dispatcher import DeliveryError
-from bot.gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
 CHANNEL = "messenger"
@@ -152,13 +155,13 @@ class MessengerSender:
         api_url: str,
         api_version: str = "v19.0",
         client: httpx.AsyncClient | None = None,
-        metrics: Metrics | None = None,
+        metrics: AcknowledgementCounter | None = None,
     ) -> None:
         """Send as the page whose token is ``page_token``, to ``api_url`` (Graph API or a test double)."""
         self._token = page_token
         self._path = f"/{api_version}/me/messages"
         self._client = client or httpx.AsyncClient(base_url=api_url, timeout=10.0)
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or NoCounter()
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -195,3 +198,34 @@ class MessengerSender:
 
     async def acknowledge(self, message: Inbound) -> None:
         """Messenger needs no acknowledgement of quick replies or postbacks."""
+
+
+def verification(settings: Settings) -> Endpoint:
+    """``GET /webhooks/messenger``: Meta's subscription handshake."""
+
+    async def endpoint(request: Request) -> Response:
+        challenge = verification_challenge(dict(request.query_params), settings.messenger_verify_token)
+        if challenge is None:
+            return PlainTextResponse("verification failed", status_code=403)
+        return PlainTextResponse(challenge)
+
+    return endpoint
+
+
+def webhook(settings: Settings, intake: Intake) -> Endpoint:
+    """``POST /webhooks/messenger``: the body's signature checked before it is parsed, then its events queued."""
+
+    async def endpoint(request: Request) -> Response:
+        if not settings.messenger_page_token:
+            return JSONResponse({"error": "Messenger is not configured"}, status_code=404)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return too_large()
+        if not signature_matches(settings.messenger_app_secret, body, request.headers.get(SIGNATURE_HEADER)):
+            return JSONResponse({"error": "bad or missing signature"}, status_code=403)
+        return await queue(
+            lambda: parse_webhook(json_body(body)), intake, lambda q, d: PlainTextResponse("EVENT_RECEIVED")
+        )
+
+    return endpoint

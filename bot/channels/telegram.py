@@ -25,15 +25,18 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
+from bot.channels.base import AcknowledgementCounter, DeliveryError, NoCounter
+from bot.channels.webhooks import BodyTooLarge, Endpoint, Intake, json_body, queue, read_body, too_large
+from bot.config import Settings
 from bot.conversation import Inbound, Outbound
-from bot.gateway.dispatcher import DeliveryError
-from bot.gateway.metrics import Metrics
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -228,10 +231,10 @@ def make_bot(token: str, api_url: str) -> ExtBot[int]:
 class TelegramSender:
     """Delivers replies through the Bot API."""
 
-    def __init__(self, bot: Bot, metrics: Metrics | None = None) -> None:
+    def __init__(self, bot: Bot, metrics: AcknowledgementCounter | None = None) -> None:
         """Send with ``bot`` (made by ``make_bot``, so that unreadable answers are recognised)."""
         self.bot = bot
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or NoCounter()
 
     async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
         """Send text (split at 4096 characters), buttons as an inline keyboard, images as photos."""
@@ -277,3 +280,27 @@ class TelegramSender:
             await self.bot.answer_callback_query(message.callback_id)
         except Exception as error:  # best effort: the press is handled anyway
             log.info("could not acknowledge a button press: %s", error)
+
+
+def webhook(settings: Settings, intake: Intake) -> Endpoint:
+    """``POST /webhooks/telegram``: the secret token checked before the body is read, then the update queued."""
+
+    async def endpoint(request: Request) -> Response:
+        if not settings.telegram_token:
+            return JSONResponse({"error": "Telegram is not configured"}, status_code=404)
+        if not secret_matches(settings.telegram_webhook_secret, request.headers.get(SECRET_HEADER)):
+            return JSONResponse({"error": "bad or missing secret token"}, status_code=401)
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return too_large()
+
+        def messages() -> list[Inbound]:
+            parsed = parse_update(json_body(body))
+            if parsed.note:
+                log.info("telegram: %s", parsed.note)
+            return list(parsed.messages)
+
+        return await queue(messages, intake, lambda q, d: JSONResponse({"ok": True, "queued": q, "duplicates": d}))
+
+    return endpoint

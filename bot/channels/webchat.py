@@ -15,9 +15,12 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.conversation import Inbound, Outbound
@@ -28,6 +31,7 @@ CHANNEL = "web"
 MAX_TEXT = 2000
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OUTBOX_TTL = 7 * 24 * 3600
+STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 def conversation_id(session: str) -> str:
@@ -142,3 +146,22 @@ async def serve_socket(websocket: WebSocket, store: RedisStore, accept: Callable
             await pusher
         await pubsub.unsubscribe(_topic(session))
         await pubsub.reset()
+
+
+async def page(request: Request) -> Response:
+    """``GET /chat``: a demo page with the widget."""
+    return FileResponse(STATIC / "chat.html", media_type="text/html")
+
+
+async def widget(request: Request) -> Response:
+    """``GET /chat/widget.js``: the embeddable widget (a static file: the gateway's liveness probe reads it)."""
+    return FileResponse(STATIC / "widget.js", media_type="text/javascript")
+
+
+def socket(store: RedisStore, accept: Callable[[Inbound], Awaitable[bool]]) -> Callable[[WebSocket], Awaitable[None]]:
+    """``WS /chat/ws``: one browser connection (``serve_socket``)."""
+
+    async def endpoint(websocket: WebSocket) -> None:
+        await serve_socket(websocket, store, accept)
+
+    return endpoint

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.config import Settings
-from bot.doctor.report import Check, error, ok, warning
+from bot.doctor.checks import Check, error, ok, warning
 
 if TYPE_CHECKING:
     from bot.gateway.store import RedisStore

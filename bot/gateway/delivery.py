@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.gateway.app import Gateway
     from bot.gateway.dispatcher import Dispatcher
+    from bot.gateway.wiring import Gateway
 
 log = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot.channels.base import DeliveryError, Sender
 from bot.conversation import BotReply, Handoff, Inbound, Outbound, replies_after_message
 from bot.gateway.limits import refusal_notice
 from bot.gateway.logs import conversation
@@ -66,30 +67,6 @@ DELAY_NOTICE = {
     "fr": "Votre message est bien reçu. Nous rencontrons un petit retard : je vous réponds dès que possible.",
     "en": "Your message is safely received. We're running a little late: I'll answer as soon as I can.",
 }
-
-
-class DeliveryError(Exception):
-    """A reply could not be delivered. ``permanent`` ones (blocked bot, bad request) are not retried."""
-
-    def __init__(self, message: str, permanent: bool = False) -> None:
-        """Describe the failure."""
-        super().__init__(message)
-        self.permanent = permanent
-
-
-class Sender(Protocol):
-    """A channel's outbound side."""
-
-    async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
-        """Deliver one message to the customer; raise ``DeliveryError`` on failure, and nothing else.
-
-        A platform answer that says "taken" (a 2xx) but cannot be read is a delivery, not a failure: a retry would
-        repeat the message to the customer. ``from_agent`` marks a community manager's reply (Messenger then sends
-        it with the HUMAN_AGENT tag).
-        """
-
-    async def acknowledge(self, message: Inbound) -> None:
-        """Acknowledge a button press on platforms that need it (best effort)."""
 
 
 class RasaPort(Protocol):

@@ -18,13 +18,12 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.conversation import Button, Handoff, Inbound, Outbound
-from bot.gateway.dispatcher import DeliveryError, Sender
+from bot.channels.base import DeliveryError, Sender
+from bot.conversation import Button, Handoff, Inbound, Outbound, escape
 from bot.gateway.metrics import Metrics
 from bot.gateway.store import PREFIX
-from bot.handoff.boards import Board
 from bot.handoff.hours import Schedule, closed_notice
-from bot.handoff.tickets import Ticket, escape, mirrored_customer_message
+from bot.handoff.tickets import Ticket, TicketBoard, mirrored_customer_message
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal, record_best_effort
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ class Desk:
     def __init__(
         self,
         redis: Redis,
-        board: Board,
+        board: TicketBoard,
         rasa: RasaEvents,
         senders: dict[str, Sender],
         reannounce_after: float = 300.0,

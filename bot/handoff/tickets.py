@@ -7,25 +7,15 @@ disguised link into the support channel.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
+
+from bot.conversation import CHANNEL_NAMES, REASONS, escape
 
 TAKE_OVER = "handoff_take_over"
 CLOSE = "handoff_close"
 HAND_BACK = "handoff_hand_back"
-REASONS = {
-    "customer_request": "asked for a person",
-    "complaint": "complaint",
-    "misunderstood_twice": "the bot misunderstood twice",
-    "backoffice_failure": "back office failure",
-    "negative_sentiment": "strongly negative message",
-}
-CHANNEL_NAMES = {"telegram": "Telegram", "messenger": "Messenger", "web": "Website chat", "test": "Test"}
 TRANSCRIPT_LINES = 8
-
-
-def escape(text: str) -> str:
-    """Escape Slack's control characters so customer text renders literally."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+TicketStatus = Literal["waiting", "claimed", "closed"]
 
 
 @dataclass(frozen=True)
@@ -41,9 +31,24 @@ class Ticket:
     order_ids: tuple[str, ...] = ()
     transcript: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     owner: str | None = None
-    status: str = "waiting"  # waiting | claimed | closed
+    status: TicketStatus = "waiting"
     rating: int | None = None  # the customer's 1-5 answer to the satisfaction question
     opened_at: float = 0.0  # when the ticket was posted (Unix time), for the time-to-claim metric
+
+
+class TicketBoard(Protocol):
+    """Where tickets are shown (bot/boards/: Slack, or the local console standing in for it)."""
+
+    name: str
+
+    async def post_ticket(self, ticket: Ticket) -> str:
+        """Show a new ticket; return its id (its thread's id)."""
+
+    async def update_ticket(self, ts: str, ticket: Ticket) -> None:
+        """Show the ticket's new state."""
+
+    async def post_in_thread(self, ts: str, text: str, broadcast: bool = False) -> None:
+        """Add a message under the ticket (``broadcast``: also to the whole channel)."""
 
 
 def _transcript(ticket: Ticket) -> str:

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.gateway.dispatcher import DeliveryError
+from bot.channels.base import DeliveryError
+from bot.conversation import escape
 from bot.gateway.store import PREFIX
-from bot.handoff.tickets import escape
 from bot.insights.journal import MESSAGE, Event, Journal
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
 

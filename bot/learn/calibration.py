@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from bot.learn.nlu_model import nlu_yaml, parse_all, train_nlu
 from bot.nlp.out_of_scope_gate import GATE_KEY
 
 MAX_IN_SCOPE_LOSS = 1.5
@@ -66,7 +67,6 @@ def open_gate(config: dict[str, Any]) -> dict[str, Any]:
 
 def calibrate_project(project: Path, folds: int = 5, out_of_scope: str = "out_of_scope") -> dict[str, float]:
     """The project's threshold, chosen by ``folds``-fold cross-validation of its NLU examples (gate open)."""
-    from bot.bench.clinc150 import nlu_yaml, parse_all, train_nlu
     from bot.learn.mining import training_examples
 
     by_intent: dict[str, list[str]] = defaultdict(list)

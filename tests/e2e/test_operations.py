@@ -16,7 +16,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
-from bot.doctor.report import Check, run_checks
+from bot.doctor.checks import Check
+from bot.doctor.report import run_checks
 from bot.handoff.tickets import TAKE_OVER
 from bot.local.stack import Stack
 from tests.paths import ROOT

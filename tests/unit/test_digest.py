@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import fakeredis
 import pytest
 
+from bot.boards.console import ConsoleBoard
+from bot.boards.slack import SlackBoard, make_slack_client
+from bot.channels.base import DeliveryError
 from bot.cli import main
 from bot.config import Settings
-from bot.gateway.dispatcher import DeliveryError
-from bot.handoff.boards import ConsoleBoard, SlackBoard, make_slack_client
 from bot.insights.digest import job as digest_job
 from bot.insights.digest.chart import render_chart
 from bot.insights.digest.job import post_due_digest

@@ -15,16 +15,18 @@ import httpx
 import pytest
 from fakeredis import FakeAsyncRedis
 
+from bot.channels.base import DeliveryError
 from bot.channels.messenger import MessengerSender
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.config import Settings
 from bot.conversation import BotReply, Inbound, Outbound
 from bot.doctor.report import report
 from bot.doctor.services import check_parked
-from bot.gateway.app import Gateway, create_app
-from bot.gateway.dispatcher import DeliveryError, Dispatcher, DispatcherConfig
+from bot.gateway.app import create_app
+from bot.gateway.dispatcher import Dispatcher, DispatcherConfig
 from bot.gateway.metrics import Metrics
 from bot.gateway.store import ParkedMessage, Progress, RedisStore
+from bot.gateway.wiring import Gateway
 from bot.local.threaded_server import serve_in_thread
 from bot.rasa_client import RasaError
 from tests.support.fakes.telegram_api import TOKEN, FakeTelegram

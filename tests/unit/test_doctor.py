@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 from bot.config import Settings
-from bot.doctor.report import Check, check_settings, report
+from bot.doctor.checks import Check
+from bot.doctor.report import report
+from bot.doctor.settings import check_settings
 
 GOOD_TELEGRAM = "123456789:AAH" + "x" * 32
 

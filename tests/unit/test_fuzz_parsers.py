@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from bot.channels import messenger, telegram, webchat
 from bot.config import Settings
-from bot.gateway.app import build_gateway, create_app
+from bot.gateway.app import create_app
+from bot.gateway.wiring import build_gateway
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=50) | st.sampled_from(

@@ -1,4 +1,5 @@
-from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER, Ticket, escape, ticket_blocks, ticket_text
+from bot.conversation import escape
+from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER, Ticket, ticket_blocks, ticket_text
 
 TICKET = Ticket(
     "telegram:7",

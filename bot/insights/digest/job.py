@@ -14,7 +14,7 @@ import logging
 import multiprocessing
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -23,8 +23,8 @@ from typing import Any, Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.channels.base import DeliveryError
 from bot.config import Settings
-from bot.gateway.dispatcher import DeliveryError
 from bot.gateway.store import PREFIX
 from bot.insights.digest.schedule import due_period, last_days, local_days
 from bot.insights.digest.summary import Digest, local_date, summarize
@@ -36,12 +36,15 @@ KEEP_SECONDS = 8 * 24 * 3600  # longer than any day the period stays due
 
 
 class DigestBoard(Protocol):
-    """Where the digest goes (``bot.handoff.boards``: Slack, or a web page for the local console)."""
+    """Where the digest goes (bot/boards/: Slack, or a web page for the local console)."""
 
     name: str
 
     async def post_digest(self, digest: Digest, chart_png: bytes) -> str:
         """Show the digest and its chart; return where (a Slack ts, a file path)."""
+
+
+BoardOpener = Callable[[Settings, Redis], DigestBoard]
 
 
 def _compute(events: list[Event], start: float, end: float, zone: str, project: Path) -> tuple[Digest, bytes]:
@@ -137,18 +140,10 @@ async def _report(settings: Settings, args: argparse.Namespace) -> str:
     return str(out)
 
 
-async def _digest(settings: Settings, args: argparse.Namespace) -> str:
-    from bot.handoff.boards import ConsoleBoard, SlackBoard, make_slack_client
-
+async def _digest(settings: Settings, args: argparse.Namespace, open_board: BoardOpener) -> str:
     start, end = requested_period(args, time.time(), settings.handoff_timezone)
     redis, journal = _journal(settings)
-    board: DigestBoard
-    if settings.slack_bot_token:
-        board = SlackBoard(
-            make_slack_client(settings.slack_bot_token, settings.slack_api_url), settings.slack_support_channel
-        )
-    else:
-        board = ConsoleBoard(redis, settings.var_dir / "reports")
+    board = open_board(settings, redis)
     try:
         digest, chart = await build_digest(journal, start, end, settings.handoff_timezone, settings.project_root)
         return f"{board.name}: {await board.post_digest(digest, chart)}"
@@ -173,6 +168,6 @@ def run_report(settings: Settings, args: argparse.Namespace) -> int:
     return _run("report", _report(settings, args))
 
 
-def run_digest(settings: Settings, args: argparse.Namespace) -> int:
-    """``bot digest``: post the digest of a period now, to Slack or (without Slack) as a page in var/reports."""
-    return _run("digest", _digest(settings, args))
+def run_digest(settings: Settings, args: argparse.Namespace, open_board: BoardOpener) -> int:
+    """``bot digest``: post the digest of a period now on the board ``open_board`` chooses (bot/boards/)."""
+    return _run("digest", _digest(settings, args, open_board))

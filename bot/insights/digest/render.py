@@ -10,8 +10,8 @@ import base64
 import html
 from typing import Any
 
+from bot.conversation import CHANNEL_NAMES, REASONS, escape
 from bot.dates import format_date
-from bot.handoff.tickets import CHANNEL_NAMES, REASONS, escape
 from bot.insights.digest.summary import Day, Digest
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
 

@@ -1,0 +1,1 @@
+"""Where community managers see tickets, alerts and digests: a Slack channel, or the local console instead."""
