@@ -6,7 +6,7 @@ from datetime import date
 
 from rasa_sdk import Tracker
 
-from bot import dates
+from bot import notices
 from bot.nlp.language import DEFAULT_LANGUAGE, Language, normalize_language
 
 _STATUS_LABELS = {
@@ -34,7 +34,7 @@ def tracker_language(tracker: Tracker) -> Language:
 
 def format_date(value: date | None, language: Language) -> str:
     """Write a date as a customer reads it: ``12 novembre 2026`` or ``12 November 2026``; ``?`` when unknown."""
-    return "?" if value is None else dates.format_date(value, language)
+    return "?" if value is None else notices.format_date(value, language)
 
 
 def format_price(amount: float, language: Language) -> str:

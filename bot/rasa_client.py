@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -18,6 +19,9 @@ class RasaError(RuntimeError):
 # writes the tracker only when the turn ends, so the gateway could not tell): a slow turn is answered late, never
 # twice. The customer is told about the delay meanwhile (bot/gateway/dispatcher.py); a dead Rasa fails at once.
 TURN_TIMEOUT = 330.0
+FALLBACK_INTENT = "nlu_fallback"
+# What the out-of-scope gate answers (config.yml's ``out_of_scope_gate.intent``): the bot declined the message.
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 
 
 class RasaClient:
@@ -124,3 +128,19 @@ class RasaClient:
     async def resume(self, conversation_id: str) -> None:
         """Give the conversation back to the bot."""
         await self.append_events(conversation_id, [{"event": "resume"}])
+
+
+def read_prediction(latest_message: Mapping[str, Any] | None) -> tuple[bool, float] | None:
+    """(fell back?, confidence of the best real intent) from a tracker's ``latest_message``; None without one.
+
+    Under the threshold, FallbackClassifier puts ``nlu_fallback`` first with the threshold as its confidence; the
+    confidence that says how sure the model was is the next intent's in the ranking.
+    """
+    intent = (latest_message or {}).get("intent") or {}
+    name = intent.get("name")
+    if not name:
+        return None
+    fallback = name == FALLBACK_INTENT
+    ranking = [i for i in (latest_message or {}).get("intent_ranking") or [] if i.get("name") != FALLBACK_INTENT]
+    best = ranking[0] if ranking and fallback else intent
+    return fallback, float(best.get("confidence") or 0.0)

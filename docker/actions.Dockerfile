@@ -1,5 +1,5 @@
 # The rasa-sdk action server image plus httpx, which actions/backoffice.py uses for a company's order API.
-# The version comes from requirements.lock. actions/, bot/ (the actions use bot/nlp/language.py and bot/dates.py) and
+# The version comes from requirements.lock. actions/, bot/ (the actions use bot/nlp/language.py and bot/notices.py) and
 # data/backoffice are copied in, for Kubernetes (deploy/k8s/actions.yaml); docker-compose.yml also mounts them
 # read-only over these copies, so the code in the folder is what Compose runs.
 FROM rasa/rasa-sdk:3.6.2

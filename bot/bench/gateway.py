@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.conversation import Inbound
-from bot.gateway.dispatcher import DELAY_NOTICE
+from bot.notices import DELAY_NOTICE
 from bot.rasa_client import RasaClient
 
 TURNS = ("bonjour", "où en est ma commande 48213 ?", "hello", "where is order CMD-60114", "merci")

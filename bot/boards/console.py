@@ -11,10 +11,10 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.config import PROJECT_ROOT
-from bot.gateway.store import PREFIX
 from bot.handoff.tickets import Ticket
 from bot.insights.digest.render import render_html
 from bot.insights.digest.summary import Digest
+from bot.keyspace import PREFIX, text
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,12 @@ class ConsoleBoard:
         """The latest tickets with their threads, newest first, for the console page."""
         tickets = []
         for raw_ts in reversed(await self.redis.lrange(f"{PREFIX}console:tickets", -limit, -1)):
-            ts = raw_ts.decode() if isinstance(raw_ts, bytes) else str(raw_ts)
+            ts = text(raw_ts)
             raw = await self.redis.get(f"{PREFIX}console:ticket:{ts}")
             if raw is None:
                 continue
             ticket = json.loads(raw)
             thread = await self.redis.lrange(f"{PREFIX}console:thread:{ts}", 0, -1)
-            ticket["thread"] = [t.decode() if isinstance(t, bytes) else str(t) for t in thread]
+            ticket["thread"] = [text(t) for t in thread]
             tickets.append(ticket)
         return tickets

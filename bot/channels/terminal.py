@@ -7,15 +7,12 @@ import sys
 import uuid
 from collections.abc import Callable
 
+from bot import notices
 from bot.conversation import BotReply, Button, Inbound
 from bot.rasa_client import RasaClient, RasaError
 
 CHANNEL = "terminal"
 PROMPT = "vous / you > "
-_HANDOFF_NOTE = {
-    "fr": "[conversation transmise à un conseiller : {reason}. Le bot est en pause.]",
-    "en": "[conversation handed to an advisor: {reason}. The bot is paused.]",
-}
 
 
 def render(reply: BotReply) -> tuple[list[str], list[Button]]:
@@ -31,7 +28,7 @@ def render(reply: BotReply) -> tuple[list[str], list[Button]]:
             buttons.append(button)
             lines.append(f"      {len(buttons)}) {button.title}")
     if reply.handoff is not None:
-        note = _HANDOFF_NOTE.get(reply.handoff.language, _HANDOFF_NOTE["en"])
+        note = notices.pick(notices.HANDOFF_NOTE, reply.handoff.language)
         lines.append(note.format(reason=reply.handoff.reason))
     if not lines:
         lines.append(

@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.conversation import Inbound, Outbound
-from bot.gateway.store import PREFIX, RedisStore
+from bot.keyspace import PREFIX, text
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
@@ -104,11 +104,11 @@ async def _drain(redis: Redis, session: str, websocket: WebSocket) -> None:
         frame = await redis.lindex(_outbox(session), 0)
         if frame is None:
             return
-        await websocket.send_text(frame.decode() if isinstance(frame, bytes) else frame)
+        await websocket.send_text(text(frame))
         await redis.lpop(_outbox(session))
 
 
-async def serve_socket(websocket: WebSocket, store: RedisStore, accept: Callable[[Inbound], Awaitable[bool]]) -> None:
+async def serve_socket(websocket: WebSocket, redis: Redis, accept: Callable[[Inbound], Awaitable[bool]]) -> None:
     """Run one browser connection: ``accept`` what the customer types, push what the bot answers."""
     session = websocket.query_params.get("session")
     if not valid_session(session):
@@ -117,15 +117,15 @@ async def serve_socket(websocket: WebSocket, store: RedisStore, accept: Callable
     assert session is not None
     language_hint = websocket.query_params.get("lang")
     await websocket.accept()
-    pubsub = store.redis.pubsub()
+    pubsub = redis.pubsub()
     await pubsub.subscribe(_topic(session))
 
     async def push() -> None:
-        await _drain(store.redis, session, websocket)
+        await _drain(redis, session, websocket)
         while True:
             message: Any = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if message is not None:
-                await _drain(store.redis, session, websocket)
+                await _drain(redis, session, websocket)
 
     pusher = asyncio.create_task(push())
     try:
@@ -158,10 +158,10 @@ async def widget(request: Request) -> Response:
     return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
 
-def socket(store: RedisStore, accept: Callable[[Inbound], Awaitable[bool]]) -> Callable[[WebSocket], Awaitable[None]]:
+def socket(redis: Redis, accept: Callable[[Inbound], Awaitable[bool]]) -> Callable[[WebSocket], Awaitable[None]]:
     """``WS /chat/ws``: one browser connection (``serve_socket``)."""
 
     async def endpoint(websocket: WebSocket) -> None:
-        await serve_socket(websocket, store, accept)
+        await serve_socket(websocket, redis, accept)
 
     return endpoint

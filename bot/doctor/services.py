@@ -17,6 +17,7 @@ import httpx
 
 from bot.config import Settings
 from bot.doctor.checks import Check, error, ok, warning
+from bot.keyspace import connect, text
 
 if TYPE_CHECKING:
     from bot.gateway.store import RedisStore
@@ -63,12 +64,11 @@ async def check_redis(s: Settings) -> list[Check]:
     """Redis answers, keeps an append-only file (AOF), and holds no parked message."""
     if not s.redis_url:
         return []
-    from redis.asyncio import Redis
     from redis.exceptions import RedisError
 
     from bot.gateway.store import RedisStore
 
-    redis = Redis.from_url(s.redis_url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
+    redis = connect(s.redis_url, TIMEOUT)
     try:
         await redis.ping()
         store = RedisStore(redis)
@@ -126,7 +126,7 @@ async def check_parked(store: RedisStore) -> Check:
 
 
 def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value or "")
+    return text(value or "")
 
 
 async def check_gateway(s: Settings, http: httpx.AsyncClient) -> Check:

@@ -133,7 +133,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             *agent_console.routes(gw.board, gw.desk),
             Route("/chat", webchat.page, methods=["GET"]),
             Route("/chat/widget.js", webchat.widget, methods=["GET"]),
-            WebSocketRoute("/chat/ws", webchat.socket(gw.store, gw.accept)),
+            WebSocketRoute("/chat/ws", webchat.socket(gw.store.redis, gw.accept)),
         ],
         lifespan=lifespan,
     )

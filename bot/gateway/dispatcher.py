@@ -21,52 +21,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot import notices
 from bot.channels.base import DeliveryError, Sender
 from bot.conversation import BotReply, Handoff, Inbound, Outbound, replies_after_message
 from bot.gateway.limits import refusal_notice
 from bot.gateway.logs import conversation
 from bot.gateway.metrics import Metrics
 from bot.gateway.store import ParkedMessage, Progress, QueuedMessage, Store
-from bot.nlp.language import detect_language, normalize_language
+from bot.nlp.language import detect_language
 from bot.rasa_client import RasaError
 
 log = logging.getLogger(__name__)
 
-UNSUPPORTED = {
-    "fr": "Merci ! Je ne lis que le texte : je ne vois pas les {what}. Pouvez-vous me l'écrire en quelques mots ?",
-    "en": "Thanks! I can only read text, so I can't see {what}. Could you tell me in a few words?",
-}
-ATTACHMENT_NAMES = {
-    "fr": {
-        "sticker": "stickers",
-        "photo": "photos",
-        "image": "images",
-        "file": "fichiers",
-        "voice": "messages vocaux",
-        "audio": "fichiers audio",
-        "video": "vidéos",
-        "document": "documents",
-        "location": "positions",
-        "contact": "contacts",
-    },
-    "en": {
-        "sticker": "stickers",
-        "photo": "photos",
-        "image": "images",
-        "file": "files",
-        "voice": "voice messages",
-        "audio": "audio files",
-        "video": "videos",
-        "document": "documents",
-        "location": "locations",
-        "contact": "contacts",
-    },
-}
 LATE_GRACE = 1.0  # seconds a turn may take, for a message already late, before the customer is told of the delay
-DELAY_NOTICE = {
-    "fr": "Votre message est bien reçu. Nous rencontrons un petit retard : je vous réponds dès que possible.",
-    "en": "Your message is safely received. We're running a little late: I'll answer as soon as I can.",
-}
 
 
 class RasaPort(Protocol):
@@ -121,9 +88,10 @@ class Retry:
 
 def unsupported_reply(attachment: str, language: str) -> Outbound:
     """The polite answer to a sticker, photo, voice note... in the customer's language."""
-    lang = normalize_language(language) or "fr"
-    what = ATTACHMENT_NAMES[lang].get(attachment, ATTACHMENT_NAMES[lang]["document"])
-    return Outbound(text=UNSUPPORTED[lang].format(what=what))
+    names = notices.pick(notices.ATTACHMENT_NAMES, language)
+    return Outbound(
+        text=notices.pick(notices.UNSUPPORTED, language).format(what=names.get(attachment, names["document"]))
+    )
 
 
 class Dispatcher:
@@ -416,9 +384,10 @@ class Dispatcher:
         progress = await self._progress(queued)
         if progress.delay_notice_sent or time.time() - queued.enqueued_at < self.config.delay_notice_after:
             return
-        lang = normalize_language(language) or "fr"
         try:
-            await sender.send(queued.message.conversation_id, Outbound(text=DELAY_NOTICE[lang]))
+            await sender.send(
+                queued.message.conversation_id, Outbound(text=notices.pick(notices.DELAY_NOTICE, language))
+            )
         except DeliveryError as error:
             log.warning("delay notice to %s failed: %s", queued.key, error)
             return

@@ -12,25 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from bot import notices
 from bot.conversation import Inbound, Outbound
-from bot.nlp.language import normalize_language
 
 TOO_LONG = "too_long"
 FLOOD = "flood"
 FLOOD_QUIET = "flood_quiet"
-
-NOTICES = {
-    TOO_LONG: {
-        "fr": "Votre message est trop long pour moi. Pouvez-vous le résumer en quelques phrases ?",
-        "en": "Your message is too long for me. Could you sum it up in a few sentences?",
-    },
-    FLOOD: {
-        "fr": "Vous m'envoyez beaucoup de messages d'un coup : je ne lis pas les suivants pendant une minute. "
-        "Écrivez-moi ensuite, en un seul message si possible.",
-        "en": "You're sending me a lot of messages at once: I won't read the next ones for a minute. "
-        "Write to me after that, in one message if you can.",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -83,7 +70,5 @@ async def screen(message: Inbound, counter: ArrivalCounter, limits: Limits) -> I
 
 def refusal_notice(reason: str, language: str) -> Outbound | None:
     """What the customer is told about a refused message (None: nothing, it is dropped quietly)."""
-    notices = NOTICES.get(reason)
-    if notices is None:
-        return None
-    return Outbound(text=notices[normalize_language(language) or "fr"])
+    texts = notices.REFUSALS.get(reason)
+    return None if texts is None else Outbound(text=notices.pick(texts, language))

@@ -31,11 +31,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.conversation import BotReply, Inbound
+from bot.rasa_client import OUT_OF_SCOPE_INTENT, read_prediction
 
 log = logging.getLogger(__name__)
-FALLBACK_INTENT = "nlu_fallback"
-# What the out-of-scope gate answers (config.yml): the bot declined the message.
-OUT_OF_SCOPE_INTENT = "out_of_scope"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Endpoint = Callable[[Request], Awaitable[Response]]
 # No ``*_created`` series: Prometheus does not need them, and people reading /metrics are spared them.
@@ -193,22 +191,6 @@ class Metrics:
         if parked is not None:
             self.parked_messages.set(parked)
         return generate_latest(self.registry)
-
-
-def read_prediction(latest_message: Mapping[str, Any] | None) -> tuple[bool, float] | None:
-    """(fell back?, confidence of the best real intent) from a tracker's ``latest_message``; None without one.
-
-    Under the threshold, FallbackClassifier puts ``nlu_fallback`` first with the threshold as its confidence; the
-    confidence that says how sure the model was is the next intent's in the ranking.
-    """
-    intent = (latest_message or {}).get("intent") or {}
-    name = intent.get("name")
-    if not name:
-        return None
-    fallback = name == FALLBACK_INTENT
-    ranking = [i for i in (latest_message or {}).get("intent_ranking") or [] if i.get("name") != FALLBACK_INTENT]
-    best = ranking[0] if ranking and fallback else intent
-    return fallback, float(best.get("confidence") or 0.0)
 
 
 class TrackerState(Protocol):

@@ -29,15 +29,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.conversation import Inbound
+from bot.keyspace import PREFIX, connect, text
 
 log = logging.getLogger(__name__)
-PREFIX = "gw:"
 Persistence = Literal["aof", "off", "unknown"]  # what Redis keeps across a restart (RedisStore.persistence)
 
 # Accept a message once: mark it seen, queue it, and wake a worker, all or nothing.
@@ -266,7 +262,7 @@ class RedisStore:
         if item is None:
             return None
         value = item[1]
-        return value.decode() if isinstance(value, bytes) else str(value)
+        return text(value)
 
     async def wake(self, conversation_id: str) -> None:
         """Push the conversation on the wake-up list."""
@@ -278,7 +274,7 @@ class RedisStore:
         if await self.redis.set(key, owner, nx=True, px=int(ttl * 1000)):
             return True
         current = await self.redis.get(key)
-        if current is not None and (current.decode() if isinstance(current, bytes) else current) == owner:
+        if current is not None and text(current) == owner:
             await self.redis.pexpire(key, int(ttl * 1000))
             return True
         return False
@@ -354,12 +350,12 @@ class RedisStore:
     async def pending(self) -> list[str]:
         """Conversations with queued messages."""
         members: set[Any] = await self.redis.smembers(f"{PREFIX}pending")
-        return sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+        return sorted(text(m) for m in members)
 
     async def get_language(self, conversation_id: str) -> str | None:
         """The conversation's last known language."""
         raw = await self.redis.get(f"{PREFIX}lang:{conversation_id}")
-        return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))
+        return None if raw is None else text(raw)
 
     async def set_language(self, conversation_id: str, language: str) -> None:
         """Remember the conversation's language for a month."""
@@ -396,11 +392,8 @@ class RedisStore:
 def open_store(redis_url: str) -> RedisStore:
     """Connect to ``redis_url``, or run an in-process stand-in (not durable) when it is empty."""
     if redis_url:
-        # After a Redis restart each pooled connection fails once: retry a command once on a fresh connection
-        # (every command of the store is safe to repeat, see _ENQUEUE and _COMPLETE).
-        retry = Retry(NoBackoff(), retries=1)
-        errors = [RedisConnectionError, RedisTimeoutError]
-        return RedisStore(Redis.from_url(redis_url, retry=retry, retry_on_error=errors))
+        # every command of the store is safe to repeat on a fresh connection (see _ENQUEUE and _COMPLETE)
+        return RedisStore(connect(redis_url))
     from fakeredis import FakeAsyncRedis
 
     log.warning(

@@ -18,36 +18,41 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from bot import notices
 from bot.channels.base import DeliveryError, Sender
 from bot.conversation import Button, Handoff, Inbound, Outbound, escape
-from bot.gateway.metrics import Metrics
-from bot.gateway.store import PREFIX
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, TicketBoard, mirrored_customer_message
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal, record_best_effort
+from bot.keyspace import PREFIX, text
 
 log = logging.getLogger(__name__)
 NOTE_PREFIXES = ("!", "note:", "[note]")
-STILL_WAITING = {
-    "fr": "Un conseiller va bientôt vous répondre : l'attente estimée est d'environ {minutes} minutes. Votre "
-    "conversation est gardée, inutile de répéter votre message.",
-    "en": "An advisor will answer you soon: the expected wait is about {minutes} minutes. Your conversation is "
-    "kept, no need to repeat your message.",
-}
-SURVEY = {
-    "fr": "Comment évaluez-vous l'aide de notre conseiller, de 1 (mauvaise) à 5 (excellente) ?",
-    "en": "How would you rate our advisor's help, from 1 (poor) to 5 (excellent)?",
-}
-THANKS_FOR_RATING = {"fr": "Merci pour votre avis !", "en": "Thank you for your feedback!"}
 RATING_PAYLOAD = re.compile(r"^csat:([1-5])$")
 # Meta lets a person answer with the HUMAN_AGENT tag up to 7 days after the customer's last message, not later.
 MESSENGER_WINDOW = 7 * 24 * 3600.0
 EDITED = "✏️ Edits are not sent: the customer already has the first version. To correct it, send a new reply."
 DELETED = "🗑️ Deleted in Slack only: the customer still has this message."
-BACK_TO_BOT = {
-    "fr": "Merci pour votre patience ! Je vous repasse à l'assistant virtuel : posez-moi vos autres questions ici.",
-    "en": "Thanks for your patience! I'm handing you back to the virtual assistant: ask me anything else here.",
-}
+
+
+class DeskCounters(Protocol):
+    """What the desk counts (the gateway's metrics): time to claim, and the advisors' replies delivered."""
+
+    def claimed(self, seconds: float) -> None:
+        """A ticket was taken over ``seconds`` after it was posted."""
+
+    def delivered(self, channel: str, source: str) -> None:
+        """A message reached a customer on ``channel`` (``source``: who wrote it)."""
+
+
+class _NoCounters:
+    """Counts nothing: a desk built without the gateway's metrics."""
+
+    def claimed(self, seconds: float) -> None:
+        """Nothing to count."""
+
+    def delivered(self, channel: str, source: str) -> None:
+        """Nothing to count."""
 
 
 class RasaEvents(Protocol):
@@ -76,7 +81,7 @@ class Desk:
         zone: str = "Europe/Paris",
         window_warning: float = 24 * 3600.0,
         clock: Callable[[], float] = time.time,
-        metrics: Metrics | None = None,
+        metrics: DeskCounters | None = None,
         journal: Journal | None = None,
     ) -> None:
         """Show tickets on ``board``; deliver replies through ``senders``; log them in Rasa.
@@ -89,7 +94,7 @@ class Desk:
         """
         self.window_warning = window_warning
         self.clock = clock
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics or _NoCounters()
         self.journal = journal
         self.hours = hours or {}
         self.zone = zone
@@ -116,7 +121,7 @@ class Desk:
         """Every ticket not closed yet, oldest first."""
         tickets = []
         async for key in self.redis.scan_iter(match=f"{PREFIX}handoff:conv:*", count=500):
-            name = key.decode() if isinstance(key, bytes) else str(key)
+            name = text(key)
             found = await self.ticket(name.removeprefix(f"{PREFIX}handoff:conv:"))
             if found is not None and found[0].status != "closed":
                 tickets.append(found)
@@ -125,7 +130,7 @@ class Desk:
     async def conversation_of_thread(self, ts: str) -> str | None:
         """Which conversation a ticket thread belongs to."""
         raw = await self.redis.get(f"{PREFIX}handoff:ts:{ts}")
-        return None if raw is None else (raw.decode() if isinstance(raw, bytes) else str(raw))
+        return None if raw is None else text(raw)
 
     async def _save(self, ticket: Ticket, ts: str) -> None:
         record = json.dumps({**asdict(ticket), "ticket_ts": ts})
@@ -172,7 +177,7 @@ class Desk:
         due = await self.redis.zrangebyscore(f"{PREFIX}handoff:waiting", 0, self.clock() - self.reannounce_after)
         announced = 0
         for raw in due:
-            conversation_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+            conversation_id = text(raw)
             if not await self.redis.zrem(f"{PREFIX}handoff:waiting", conversation_id):
                 continue  # another gateway process took this one
             found = await self.ticket(conversation_id)
@@ -185,7 +190,7 @@ class Desk:
                 f"{self.mention} {escape(ticket.customer)} has been waiting for {minutes:.0f} min: who takes it?",
                 broadcast=True,
             )
-            notice = STILL_WAITING.get(ticket.language, STILL_WAITING["en"]).format(minutes=self.expected_wait_minutes)
+            notice = notices.pick(notices.STILL_WAITING, ticket.language).format(minutes=self.expected_wait_minutes)
             try:
                 await self.senders[ticket.channel].send(conversation_id, Outbound(text=notice))
             except DeliveryError as error:
@@ -216,7 +221,7 @@ class Desk:
         )
         warned = 0
         for raw, last in due:
-            conversation_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+            conversation_id = text(raw)
             if not await self.redis.zrem(f"{PREFIX}handoff:window", conversation_id):
                 continue  # another gateway process warned
             found = await self.ticket(conversation_id)
@@ -310,10 +315,14 @@ class Desk:
             conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
         await self.redis.zrem(f"{PREFIX}handoff:window", conversation_id)
-        language = ticket.language if ticket.language in SURVEY else "en"
-        survey = Outbound(text=SURVEY[language], buttons=tuple(Button(str(n), f"csat:{n}") for n in range(1, 6)))
+        language = ticket.language
+        survey = Outbound(
+            text=notices.pick(notices.SURVEY, language), buttons=tuple(Button(str(n), f"csat:{n}") for n in range(1, 6))
+        )
         try:
-            await self.senders[ticket.channel].send(conversation_id, Outbound(text=BACK_TO_BOT[language]))
+            await self.senders[ticket.channel].send(
+                conversation_id, Outbound(text=notices.pick(notices.BACK_TO_BOT, language))
+            )
             await self.senders[ticket.channel].send(conversation_id, survey)
         except DeliveryError as error:
             log.warning("could not tell %s the bot is back: %s", conversation_id, error)
@@ -357,6 +366,6 @@ class Desk:
             return True  # a stale or repeated press: nothing for the bot to answer either
         await self._update(replace(ticket, rating=rating), ts)
         await self._journal(RATING, ticket, rating=rating)
-        thanks = THANKS_FOR_RATING.get(ticket.language, THANKS_FOR_RATING["en"])
+        thanks = notices.pick(notices.THANKS_FOR_RATING, ticket.language)
         await self.senders[ticket.channel].send(message.conversation_id, Outbound(text=thanks))
         return True

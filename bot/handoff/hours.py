@@ -10,7 +10,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_moment
+from bot import notices
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PART = re.compile(
@@ -66,10 +66,4 @@ def closed_notice(now_utc: datetime, schedule: Schedule, zone: str, language: st
     opening = next_opening(now_utc.astimezone(ZoneInfo(zone)), schedule)
     if opening is None:
         return None
-    when = format_moment(opening, language)
-    if language == "fr":
-        return (
-            f"Nos conseillers sont absents pour le moment : une personne vous répondra dès {when}. "
-            "Votre conversation est gardée."
-        )
-    return f"Our advisors are away right now: someone will answer you from {when}. Your conversation is kept."
+    return notices.closed(notices.format_moment(opening, language), language)

@@ -16,9 +16,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.conversation import escape
-from bot.gateway.store import PREFIX
 from bot.handoff.desk import Desk
 from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER
+from bot.keyspace import PREFIX
 
 log = logging.getLogger(__name__)
 EVENT_TTL = 3600

@@ -19,8 +19,8 @@ from redis.asyncio import Redis
 
 from bot.channels.base import DeliveryError
 from bot.conversation import escape
-from bot.gateway.store import PREFIX
 from bot.insights.journal import MESSAGE, Event, Journal
+from bot.keyspace import PREFIX
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
 
 log = logging.getLogger(__name__)

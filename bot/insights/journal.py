@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.gateway.store import PREFIX
+from bot.keyspace import PREFIX
 
 log = logging.getLogger(__name__)
 

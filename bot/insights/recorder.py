@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.conversation import Inbound
-from bot.gateway.metrics import OUT_OF_SCOPE_INTENT, read_prediction
 from bot.insights.alerts import NEGATIVE_CUTOFF
 from bot.insights.journal import MESSAGE, Event, Journal, record_best_effort
 from bot.learn.pii import redact
+from bot.rasa_client import OUT_OF_SCOPE_INTENT, read_prediction
 
 
 def message_event(message: Inbound, latest: Mapping[str, Any] | None, language: str | None, at: float) -> Event:

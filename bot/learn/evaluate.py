@@ -10,9 +10,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.rasa_client import FALLBACK_INTENT
+
 # [48213](order_id) or [x@y.fr]{"entity": "email"} -> the visible text.
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.learn.signals import OUT_OF_SCOPE_INTENT
+from bot.rasa_client import OUT_OF_SCOPE_INTENT
 
 UNKNOWN = {
     "fr": [

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.nlp.language import detect_language, normalize_language
+from bot.rasa_client import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT
 
-FALLBACK_INTENT = "nlu_fallback"
-# The intent the out-of-scope gate answers (config.yml's ``out_of_scope_gate.intent``, domain.yml's intent).
-OUT_OF_SCOPE_INTENT = "out_of_scope"
 FALLBACK_ACTIONS = ("action_fallback",)
 HANDOFF_ACTION = "action_handoff"
 # Intents that carry no question of their own: never proposed as a new topic.

@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from bot.gateway.dispatcher import DELAY_NOTICE
 from bot.local.stack import Stack
+from bot.notices import DELAY_NOTICE
 from tests.support.demo import take_cancellable_order
 from tests.support.gateway_harness import (
     VERIFY_TOKEN,

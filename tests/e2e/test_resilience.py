@@ -28,8 +28,8 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
-from bot.gateway.dispatcher import DELAY_NOTICE
 from bot.local.stack import Stack, free_port, redis_args
+from bot.notices import DELAY_NOTICE
 from tests.paths import ROOT
 from tests.support.gateway_harness import GatewayProcess, Platforms, post_telegram, telegram_update
 

@@ -9,9 +9,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.conversation import BotReply, Handoff, Inbound
 from bot.gateway.dispatcher import Dispatcher
-from bot.gateway.metrics import Metrics, NluProbe, read_prediction
+from bot.gateway.metrics import Metrics, NluProbe
 from bot.gateway.store import RedisStore
 from bot.handoff.desk import Desk
+from bot.rasa_client import read_prediction
 from tests.unit.test_desk import Board, Clock, Rasa, Sender
 from tests.unit.test_dispatcher import RecordingChannel, ScriptedRasa, message
 

@@ -25,10 +25,10 @@ from redis.exceptions import RedisError
 
 from bot.channels.base import DeliveryError
 from bot.config import Settings
-from bot.gateway.store import PREFIX
 from bot.insights.digest.schedule import due_period, last_days, local_days
 from bot.insights.digest.summary import Digest, local_date, summarize
 from bot.insights.journal import Event, Journal, RedisJournal
+from bot.keyspace import PREFIX, connect
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 600
@@ -122,7 +122,7 @@ def requested_period(args: argparse.Namespace, now: float, zone: str) -> tuple[f
 def _journal(settings: Settings) -> tuple[Redis, RedisJournal]:
     if not settings.redis_url:
         raise ValueError("the journal is in Redis and REDIS_URL is empty: set it (e.g. redis://127.0.0.1:6379/0)")
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect(settings.redis_url)
     return redis, RedisJournal(redis)
 
 

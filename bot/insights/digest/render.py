@@ -11,9 +11,9 @@ import html
 from typing import Any
 
 from bot.conversation import CHANNEL_NAMES, REASONS, escape
-from bot.dates import format_date
 from bot.insights.digest.summary import Day, Digest
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
+from bot.notices import format_date
 
 Rows = list[tuple[str, str]]
 SECTION_CHARS = 2900  # Slack refuses a section text over 3000 characters

@@ -22,9 +22,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event
-from bot.learn.evaluate import FALLBACK_INTENT, Example
+from bot.learn.evaluate import Example
 from bot.learn.signals import Unhandled
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
+from bot.rasa_client import FALLBACK_INTENT
 
 TOP = 5
 UNKNOWN = "unknown"
