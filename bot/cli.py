@@ -1,4 +1,7 @@
-"""The ``bot`` command line: train, run, chat, evaluate, benchmark, learn and report."""
+"""The ``bot`` command line: train, run, chat, evaluate, benchmark, learn and report.
+
+Over 300 lines: one short function per command and the argument parser; the work is in the commands' packages.
+"""
 
 from __future__ import annotations
 

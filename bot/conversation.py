@@ -17,6 +17,9 @@ REASONS: dict[str, str] = {
     "backoffice_failure": "the back office failed while the bot was helping",
     "negative_sentiment": "strongly negative message",
 }
+# Why the gateway does not read a message (bot/gateway/limits.py): too long, or one over the flood limit (the first
+# such is answered with a notice, the next ones are dropped quietly).
+Refusal = Literal["too_long", "flood", "flood_quiet"]
 CHANNEL_NAMES = {"telegram": "Telegram", "messenger": "Messenger", "web": "Website chat", "test": "Test"}
 
 
@@ -71,7 +74,7 @@ class Inbound:
     message_id: str | None = None
     attachment: str | None = None
     callback_id: str | None = None
-    refused: str | None = None
+    refused: Refusal | None = None
     language: str | None = None
 
     @property

@@ -125,10 +125,6 @@ class RasaClient:
             json=events,
         )
 
-    async def resume(self, conversation_id: str) -> None:
-        """Give the conversation back to the bot."""
-        await self.append_events(conversation_id, [{"event": "resume"}])
-
 
 def read_prediction(latest_message: Mapping[str, Any] | None) -> tuple[bool, float] | None:
     """(fell back?, confidence of the best real intent) from a tracker's ``latest_message``; None without one.

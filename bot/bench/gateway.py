@@ -1,5 +1,8 @@
 """Gateway figures for ``make bench``: overhead beside Rasa alone, throughput, handoff relay, memory, a kill -9 run.
 
+Over 300 lines: the measurements share the sinks and the stack they run on. The sinks are not the test fakes
+(tests/support/fakes/): they record when each send arrives, which is the figure, and bot/ never imports tests/.
+
 The platforms are local sinks (a Bot API and a Slack Web API stand-in that record when each send call arrives), so
 "end to end" is: webhook in -> the send call out, on loopback.
 """
@@ -26,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.bench.stats import percentile
 from bot.conversation import Inbound
 from bot.notices import DELAY_NOTICE
 from bot.rasa_client import RasaClient
@@ -36,12 +40,6 @@ SLACK_SECRET = "bench-slack-secret"
 CHANNEL = "CBENCH"
 _update = count(950_000_000)
 NOTICES = set(DELAY_NOTICE.values())
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 class Sinks:

@@ -23,6 +23,7 @@ import redis
 
 from bot.bench import gateway as gateway_bench
 from bot.bench import nlu as bench_nlu
+from bot.bench.stats import percentile
 from bot.config import Settings
 from bot.conversation import Inbound
 from bot.learn.evaluate import evaluate, load_examples
@@ -32,13 +33,6 @@ from bot.local.threaded_server import serve_in_thread
 from bot.nlp.sentiment import evaluation as sentiment_eval
 from bot.nlp.sentiment.scoring import score
 from bot.rasa_client import RasaClient
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) by nearest rank."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 async def _timed(calls: int, make_call: Any) -> list[float]:

@@ -63,7 +63,7 @@ def _event_to_inbound(event: dict[str, Any]) -> Inbound | None:
     psid = sender.get("id")
     if not isinstance(psid, str | int):
         return None  # user_ref senders (chat plugin before login) cannot be answered through the Send API
-    base = {"conversation_id": conversation_id(str(psid)), "channel": CHANNEL}
+    customer = conversation_id(str(psid))
     message = event.get("message")
     if isinstance(message, dict):
         if message.get("is_echo") or not message.get("mid"):
@@ -72,15 +72,13 @@ def _event_to_inbound(event: dict[str, Any]) -> Inbound | None:
         text = quick_reply.get("payload") or message.get("text") or ""
         attachments = message.get("attachments") or []
         kind = attachments[0].get("type", "file") if attachments and isinstance(attachments[0], dict) else None
-        return Inbound(
-            **base, text=str(text), message_id=str(message["mid"]), attachment=None if text else kind or "unknown"
-        )
+        attachment = None if text else kind or "unknown"
+        return Inbound(customer, CHANNEL, str(text), message_id=str(message["mid"]), attachment=attachment)
     postback = event.get("postback")
     if isinstance(postback, dict):
         message_id = postback.get("mid") or f"postback:{psid}:{event.get('timestamp')}"
-        return Inbound(
-            **base, text=str(postback.get("payload") or postback.get("title") or ""), message_id=str(message_id)
-        )
+        payload = str(postback.get("payload") or postback.get("title") or "")
+        return Inbound(customer, CHANNEL, payload, message_id=str(message_id))
     return None  # delivery, read, reaction, referral...
 
 

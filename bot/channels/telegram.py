@@ -1,4 +1,7 @@
-"""Telegram through python-telegram-bot: updates -> ``Inbound``, ``Outbound`` -> Bot API calls.
+"""Telegram through python-telegram-bot: updates -> ``Inbound``, ``Outbound`` -> Bot API calls, and the webhook edge.
+
+Just over 300 lines: the two translators, the sender and the webhook edge of one platform; how updates reach the
+gateway (webhook registration or polling) is in telegram_link.py.
 
 Every update type gets a defined outcome:
 - text, and photo/video captions: a customer message;

@@ -1,5 +1,8 @@
 """Takes queued customer messages to Rasa, one conversation at a time, and delivers the replies.
 
+One file, over 300 lines, because a message's walk (lock, progress, Rasa, send, retry, park, complete) is one
+state machine whose at-least-once / at-most-once argument must be read in one place.
+
 Every message is handled at least once and answered at most once: the store records when a message went to Rasa
 and how many replies reached the customer. A worker that takes over after a crash asks Rasa's tracker whether the
 message was already processed, and then delivers only the replies that were not sent yet.

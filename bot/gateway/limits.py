@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot import notices
-from bot.conversation import Inbound, Outbound
+from bot.conversation import Inbound, Outbound, Refusal
 
-TOO_LONG = "too_long"
-FLOOD = "flood"
-FLOOD_QUIET = "flood_quiet"
+TOO_LONG: Refusal = "too_long"
+FLOOD: Refusal = "flood"
+FLOOD_QUIET: Refusal = "flood_quiet"
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class ArrivalCounter(Protocol):
         """Record the message's arrival; how many of the conversation's messages arrived in the last ``window``."""
 
 
-def refusal(message: Inbound, recent: int, limits: Limits) -> str | None:
+def refusal(message: Inbound, recent: int, limits: Limits) -> Refusal | None:
     """Why the message is not read (``TOO_LONG``, ``FLOOD``, ``FLOOD_QUIET``), or None.
 
     ``recent`` is the number of the customer's messages in the current window, this one included.

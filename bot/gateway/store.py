@@ -1,5 +1,8 @@
 """Durable gateway state behind a small Protocol: the inbound queue, deduplication, conversation locks.
 
+One file, over 300 lines, because the Lua scripts, the key layout and the Protocol they implement are one
+contract (what "queued", "in progress" and "complete" mean) and are only checked by reading them together.
+
 Layout (all keys under ``gw:``):
 - ``seen:<dedupe key>``: a message already accepted (kept ``dedupe_ttl`` seconds), so platform retries are dropped;
 - ``q:<conversation>``: the conversation's messages, oldest first; the head is the one being handled;

@@ -1,5 +1,8 @@
 """The support desk: tickets, the conversation <-> thread link, and relaying both ways.
 
+One file, over 300 lines, because every operation (open, claim, relay, hand back, rate, re-announce) reads
+and writes the same handoff state in Redis; split, the state's invariants would live in several places.
+
 Handoff state lives in Redis (``gw:handoff:conv:<conversation>`` and ``gw:handoff:ts:<ticket ts>``), so any
 gateway process, after any restart, knows which thread belongs to which customer and who owns it.
 """

@@ -1,5 +1,8 @@
 """``bot learn apply REVIEW``: write accepted intents into the project, retrain, keep the model if nothing regressed.
 
+Over 300 lines: the steps below are one transaction (write, validate, retrain, compare, promote or restore),
+and the restore path must be read beside every step it undoes.
+
 1. Resolve the review: accepted candidates (merges folded in) become new intents, accepted additions and merges
    into existing intents become new examples of those intents. Anything a trainer must fix is refused up front.
 2. About 20 % of each new intent's examples per language go to the held-out split (tests/nlu), the rest to
@@ -13,7 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -30,7 +32,7 @@ from bot.config import Settings
 from bot.learn import review as review_file
 from bot.learn.comparison import compare, format_table, write_report
 from bot.learn.evaluate import load_examples
-from bot.learn.model import TrainingInputs, model_path
+from bot.learn.model import TrainingInputs, model_path, rasa_command_env
 from bot.learn.project import (
     LANGUAGES,
     NewIntent,
@@ -319,7 +321,7 @@ def validate_project(project: Path, added: set[str]) -> list[str]:
         "--data",
         *(str(p) for p in TrainingInputs.of_project(project).data),
     ]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = rasa_command_env(TF_CPP_MIN_LOG_LEVEL="3")
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=600)
     output = _ANSI.sub("", result.stdout + result.stderr)
     problems = []

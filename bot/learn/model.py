@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+
+def rasa_command_env(**extra: str) -> dict[str, str]:
+    """The environment every Rasa command of the project runs in: this one, without telemetry, plus ``extra``."""
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", **extra}
+
+
 MODEL_PREFIX = "passerelle-"
 
 
@@ -100,7 +106,7 @@ def train(
     ]
     print(f"training {target.name} (about 40 s){f', log in {log}' if log else ''} ...", file=sys.stderr)
     started = time.monotonic()
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    env = rasa_command_env()
     if component_cache is not None:
         env["RASA_CACHE_DIRECTORY"] = str(component_cache)
     if log is None:

@@ -7,7 +7,6 @@ project's pipeline trained on a split of the data, never the served one.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.learn.model import rasa_command_env
 
 
 def nlu_yaml(queries: list[list[str]]) -> str:
@@ -32,7 +33,7 @@ def nlu_yaml(queries: list[list[str]]) -> str:
 
 def train_nlu(config: Path, data: Path, out: Path) -> tuple[Path, float]:
     """``rasa train nlu`` from scratch; the model archive and the seconds it took."""
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "RASA_CACHE_DIRECTORY": str(out / "cache")}
+    env = rasa_command_env(RASA_CACHE_DIRECTORY=str(out / "cache"))
     command = [sys.executable, "-m", "rasa", "train", "nlu", "--config", str(config), "--nlu", str(data)]
     started = time.monotonic()
     result = subprocess.run(

@@ -1,5 +1,7 @@
 """Editing the Rasa project for ``bot learn apply``: new intents, their examples, responses and rules.
 
+Over 300 lines: one text-preserving editor per project file (nlu, domain, rules), each with its check.
+
 Everything here computes new file contents as text and checks them by parsing them back; nothing is written
 until :func:`write` is called. Hand-written files are only appended to (domain.yml, data/rules.yml, the held-out
 split), never rewritten, so their comments and formatting stay as they are. Learned examples go to files of
