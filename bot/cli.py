@@ -33,18 +33,16 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    """Chat in the terminal with an already running Rasa server."""
+    """Chat in the terminal through an already running gateway (GATEWAY_URL), like any customer channel."""
     from bot.channels.terminal import chat
-    from bot.rasa_client import RasaClient
 
-    async def session() -> None:
-        client = RasaClient(settings.rasa_url, settings.rasa_token)
-        try:
-            await chat(client, language_hint=args.language or settings.language_hint or None)
-        finally:
-            await client.aclose()
-
-    asyncio.run(session())
+    try:
+        asyncio.run(chat(settings.gateway_url, language_hint=args.language or settings.language_hint or None))
+    except OSError as error:  # no gateway there
+        print(
+            f"bot chat: cannot reach the gateway at {settings.gateway_url} ({error}): is `bot run` up?", file=sys.stderr
+        )
+        return 1
     return 0
 
 
@@ -263,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", help="language hint for the terminal chat (fr or en)")
     p.set_defaults(handler=cmd_run)
 
-    p = commands.add_parser("chat", help="chat in the terminal with a running Rasa server (RASA_URL)")
+    p = commands.add_parser("chat", help="chat in the terminal through a running gateway (GATEWAY_URL)")
     p.add_argument("--language", help="language hint (fr or en)")
     p.set_defaults(handler=cmd_chat)
 

@@ -20,7 +20,13 @@ REASONS: dict[str, str] = {
 # Why the gateway does not read a message (bot/gateway/limits.py): too long, or one over the flood limit (the first
 # such is answered with a notice, the next ones are dropped quietly).
 Refusal = Literal["too_long", "flood", "flood_quiet"]
-CHANNEL_NAMES = {"telegram": "Telegram", "messenger": "Messenger", "web": "Website chat", "test": "Test"}
+CHANNEL_NAMES = {
+    "telegram": "Telegram",
+    "messenger": "Messenger",
+    "web": "Website chat",
+    "terminal": "Terminal (bot run)",
+    "test": "Test",
+}
 
 
 def escape(text: str) -> str:

@@ -88,12 +88,6 @@ BACK_TO_BOT = {
     "en": "Thanks for your patience! I'm handing you back to the virtual assistant: ask me anything else here.",
 }
 
-# The terminal chat's note when the bot hands over.
-HANDOFF_NOTE = {
-    "fr": "[conversation transmise à un conseiller : {reason}. Le bot est en pause.]",
-    "en": "[conversation handed to an advisor: {reason}. The bot is paused.]",
-}
-
 
 def closed(when: str, language: str | None) -> str:
     """A customer handed over while nobody is there: when someone will answer."""

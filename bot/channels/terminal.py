@@ -1,39 +1,50 @@
-"""A terminal chat with the bot: the way to try it with no messaging-platform account."""
+"""The terminal chat of ``bot run`` and ``bot chat``: a customer channel like the others, through the gateway.
+
+It speaks the web chat's WebSocket protocol on ``/terminal/ws`` (loopback only): what is typed is queued, answered
+and journalled like any customer message, and whatever the bot or a person writes is printed when it arrives. So a
+handoff opens a ticket in the local agent console (``/agent``), the advisor's replies appear here, and "hand back"
+returns the conversation to the bot.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import sys
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from bot import notices
-from bot.conversation import BotReply, Button, Inbound
-from bot.rasa_client import RasaClient, RasaError
+from websockets.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from bot.conversation import Button
 
 CHANNEL = "terminal"
 PROMPT = "vous / you > "
+ROUTE = "/terminal/ws"
 
 
-def render(reply: BotReply) -> tuple[list[str], list[Button]]:
-    """Lines to print for a reply, and the buttons the next input may pick by number."""
+def socket_url(gateway_url: str, session: str, language_hint: str | None) -> str:
+    """The gateway's terminal socket for ``session``."""
+    base = gateway_url.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
+    return f"{base}{ROUTE}?session={session}" + (f"&lang={language_hint}" if language_hint else "")
+
+
+def render(frame: dict[str, Any]) -> tuple[list[str], list[Button]]:
+    """Lines to print for a frame from the gateway, and the buttons the next input may pick by number."""
+    if frame.get("type") == "error":
+        return [f"[not sent: {frame.get('error')}]"], []
+    if frame.get("type") != "bot":
+        return [], []
     lines: list[str] = []
-    buttons: list[Button] = []
-    for message in reply.messages:
-        if message.text:
-            lines.append(f"bot > {message.text}")
-        if message.image:
-            lines.append(f"bot > [image] {message.image}")
-        for button in message.buttons:
-            buttons.append(button)
-            lines.append(f"      {len(buttons)}) {button.title}")
-    if reply.handoff is not None:
-        note = notices.pick(notices.HANDOFF_NOTE, reply.handoff.language)
-        lines.append(note.format(reason=reply.handoff.reason))
-    if not lines:
-        lines.append(
-            "      (pas de réponse : un conseiller a repris la conversation / no answer: an advisor has taken over)"
-        )
+    buttons = [Button(str(b.get("title", "")), str(b.get("payload", ""))) for b in frame.get("buttons") or ()]
+    if frame.get("text"):
+        lines.append(f"bot > {frame['text']}")
+    if frame.get("image"):
+        lines.append(f"bot > [image] {frame['image']}")
+    lines.extend(f"      {number}) {button.title}" for number, button in enumerate(buttons, 1))
     return lines, buttons
 
 
@@ -46,38 +57,40 @@ def resolve_input(text: str, buttons: list[Button]) -> str:
 
 
 async def chat(
-    client: RasaClient,
+    gateway_url: str,
     language_hint: str | None = None,
     read: Callable[[str], str] = input,
     write: Callable[[str], None] = print,
 ) -> None:
-    """Chat until end of input or ``/quit``."""
-    conversation_id = f"{CHANNEL}:{uuid.uuid4().hex[:12]}"
+    """Chat through the gateway until end of input or ``/quit``; replies are printed as they arrive."""
+    session = uuid.uuid4().hex[:16]
     write("Atelier Mistral — chat (français ou English). /quit pour sortir, /quit to leave.")
+    write(f"(advisors answer from the local agent console: {gateway_url.rstrip('/')}/agent)")
     buttons: list[Button] = []
-    while True:
+    async with connect(socket_url(gateway_url, session, language_hint)) as socket:
+
+        async def receive() -> None:
+            nonlocal buttons
+            async for raw in socket:
+                lines, offered = render(json.loads(raw))
+                buttons = offered or buttons
+                for line in lines:
+                    write(line)
+
+        receiver = asyncio.create_task(receive())
         try:
-            typed = await asyncio.to_thread(read, PROMPT)
-        except (EOFError, KeyboardInterrupt):
-            break
-        text = resolve_input(typed, buttons)
-        if text in ("/quit", "/exit"):
-            break
-        if not text:
-            continue
-        message = Inbound(
-            conversation_id=conversation_id,
-            channel=CHANNEL,
-            text=text,
-            language_hint=language_hint,
-            display_name="terminal user",
-        )
-        try:
-            reply = await client.send(message)
-        except RasaError as error:
-            write(f"[the bot is unreachable: {error}]")
-            continue
-        lines, buttons = render(reply)
-        for line in lines:
-            write(line)
+            while True:
+                try:
+                    typed = await asyncio.to_thread(read, PROMPT)
+                except (EOFError, KeyboardInterrupt):
+                    break
+                text = resolve_input(typed, buttons)
+                if text in ("/quit", "/exit"):
+                    break
+                if text:
+                    await socket.send(json.dumps({"id": uuid.uuid4().hex[:16], "text": text}))
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await receiver
     sys.stdout.flush()

@@ -1,4 +1,4 @@
-"""The website chat: a widget served by the gateway, talking to it over a WebSocket.
+"""The website chat: a widget served by the gateway, talking to it over a WebSocket (the terminal chat too).
 
 The browser keeps a session id in localStorage, so a reload or a dropped connection resumes the conversation.
 Customer messages go through the same durable queue as the other channels. Replies are appended to the session's
@@ -34,9 +34,9 @@ OUTBOX_TTL = 7 * 24 * 3600
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
-def conversation_id(session: str) -> str:
-    """The gateway's id of a web chat session."""
-    return f"{CHANNEL}:{session}"
+def conversation_id(session: str, channel: str = CHANNEL) -> str:
+    """The gateway's id of a chat session (the web chat's, or the terminal's, which speaks the same protocol)."""
+    return f"{channel}:{session}"
 
 
 def valid_session(session: str | None) -> bool:
@@ -44,7 +44,7 @@ def valid_session(session: str | None) -> bool:
     return bool(session) and _SESSION.match(session or "") is not None
 
 
-def parse_client_message(raw: str, session: str, language_hint: str | None) -> Inbound:
+def parse_client_message(raw: str, session: str, language_hint: str | None, channel: str = CHANNEL) -> Inbound:
     """Translate a frame from the widget, ``{"id": ..., "text": ...}``, into a customer message.
 
     Raises:
@@ -61,78 +61,89 @@ def parse_client_message(raw: str, session: str, language_hint: str | None) -> I
     if not text or len(text) > MAX_TEXT or not _SESSION.match(data["id"]):
         raise ValueError("empty or too long message, or bad id")
     return Inbound(
-        conversation_id=conversation_id(session),
-        channel=CHANNEL,
+        conversation_id=conversation_id(session, channel),
+        channel=channel,
         text=text,
         language_hint=language_hint,
         message_id=f"{session}:{data['id']}",
     )
 
 
-def _outbox(session: str) -> str:
-    return f"{PREFIX}web:outbox:{session}"
+def _outbox(session: str, channel: str) -> str:
+    return f"{PREFIX}{channel}:outbox:{session}"
 
 
-def _topic(session: str) -> str:
-    return f"{PREFIX}web:notify:{session}"
+def _topic(session: str, channel: str) -> str:
+    return f"{PREFIX}{channel}:notify:{session}"
 
 
 class WebchatSender:
     """Puts replies in the session's outbox and wakes whoever holds the socket."""
 
-    def __init__(self, redis: Redis) -> None:
-        """Use the gateway's Redis."""
+    def __init__(self, redis: Redis, channel: str = CHANNEL) -> None:
+        """Use the gateway's Redis, for the sessions of ``channel``."""
         self.redis = redis
+        self.channel = channel
 
     async def send(self, conversation_id: str, message: Outbound, from_agent: bool = False) -> None:
         """Append the reply to the outbox and announce it."""
-        session = conversation_id.removeprefix(f"{CHANNEL}:")
+        session = conversation_id.removeprefix(f"{self.channel}:")
         frame = json.dumps({"type": "bot", **asdict(message)}, ensure_ascii=False)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(_outbox(session), frame)
-            pipe.expire(_outbox(session), OUTBOX_TTL)
-            pipe.publish(_topic(session), "1")
+            pipe.rpush(_outbox(session, self.channel), frame)
+            pipe.expire(_outbox(session, self.channel), OUTBOX_TTL)
+            pipe.publish(_topic(session, self.channel), "1")
             await pipe.execute()
 
     async def acknowledge(self, message: Inbound) -> None:
         """Nothing to acknowledge on the web."""
 
 
-async def _drain(redis: Redis, session: str, websocket: WebSocket) -> None:
+async def _drain(redis: Redis, session: str, channel: str, websocket: WebSocket) -> None:
     """Send every reply waiting in the outbox, removing each only once it went out."""
     while True:
-        frame = await redis.lindex(_outbox(session), 0)
+        frame = await redis.lindex(_outbox(session, channel), 0)
         if frame is None:
             return
         await websocket.send_text(text(frame))
-        await redis.lpop(_outbox(session))
+        await redis.lpop(_outbox(session, channel))
 
 
-async def serve_socket(websocket: WebSocket, redis: Redis, accept: Callable[[Inbound], Awaitable[bool]]) -> None:
-    """Run one browser connection: ``accept`` what the customer types, push what the bot answers."""
+async def serve_socket(
+    websocket: WebSocket,
+    redis: Redis,
+    accept: Callable[[Inbound], Awaitable[bool]],
+    channel: str = CHANNEL,
+    local_only: bool = False,
+) -> None:
+    """Run one connection: ``accept`` what the customer types, push what the bot (or a person) answers.
+
+    ``local_only``: refuse connections from other machines (the terminal chat of ``bot run`` has no login).
+    """
     session = websocket.query_params.get("session")
-    if not valid_session(session):
+    host = websocket.client.host if websocket.client else ""
+    if not valid_session(session) or (local_only and host not in ("127.0.0.1", "::1", "localhost")):
         await websocket.close(code=4400)
         return
     assert session is not None
     language_hint = websocket.query_params.get("lang")
     await websocket.accept()
     pubsub = redis.pubsub()
-    await pubsub.subscribe(_topic(session))
+    await pubsub.subscribe(_topic(session, channel))
 
     async def push() -> None:
-        await _drain(redis, session, websocket)
+        await _drain(redis, session, channel, websocket)
         while True:
             message: Any = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if message is not None:
-                await _drain(redis, session, websocket)
+                await _drain(redis, session, channel, websocket)
 
     pusher = asyncio.create_task(push())
     try:
         while True:
             raw = await websocket.receive_text()
             try:
-                inbound = parse_client_message(raw, session, language_hint)
+                inbound = parse_client_message(raw, session, language_hint, channel)
             except ValueError as error:
                 await websocket.send_text(json.dumps({"type": "error", "error": str(error)}))
                 continue
@@ -144,7 +155,7 @@ async def serve_socket(websocket: WebSocket, redis: Redis, accept: Callable[[Inb
         pusher.cancel()
         with contextlib.suppress(Exception, asyncio.CancelledError):
             await pusher
-        await pubsub.unsubscribe(_topic(session))
+        await pubsub.unsubscribe(_topic(session, channel))
         await pubsub.reset()
 
 
@@ -158,10 +169,12 @@ async def widget(request: Request) -> Response:
     return FileResponse(STATIC / "widget.js", media_type="text/javascript")
 
 
-def socket(redis: Redis, accept: Callable[[Inbound], Awaitable[bool]]) -> Callable[[WebSocket], Awaitable[None]]:
-    """``WS /chat/ws``: one browser connection (``serve_socket``)."""
+def socket(
+    redis: Redis, accept: Callable[[Inbound], Awaitable[bool]], channel: str = CHANNEL, local_only: bool = False
+) -> Callable[[WebSocket], Awaitable[None]]:
+    """``WS /chat/ws`` (a browser) or ``WS /terminal/ws`` (the terminal chat): one connection (``serve_socket``)."""
 
     async def endpoint(websocket: WebSocket) -> None:
-        await serve_socket(websocket, redis, accept)
+        await serve_socket(websocket, redis, accept, channel, local_only)
 
     return endpoint

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from bot.boards import agent_console
-from bot.channels import messenger, telegram, webchat
+from bot.channels import messenger, telegram, terminal, webchat
 from bot.config import Settings
 from bot.gateway.delivery import DeliveryThread
 from bot.gateway.metrics import CONTENT_TYPE
@@ -114,6 +114,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             await asyncio.gather(*gw.background, *([dispatching] if dispatching else []), return_exceptions=True)
             await gw.rasa.aclose()
 
+    terminal_socket = webchat.socket(gw.store.redis, gw.accept, terminal.CHANNEL, local_only=True)
     return Starlette(
         routes=[
             Route(
@@ -134,6 +135,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             Route("/chat", webchat.page, methods=["GET"]),
             Route("/chat/widget.js", webchat.widget, methods=["GET"]),
             WebSocketRoute("/chat/ws", webchat.socket(gw.store.redis, gw.accept)),
+            WebSocketRoute(terminal.ROUTE, terminal_socket),
         ],
         lifespan=lifespan,
     )

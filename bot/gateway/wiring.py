@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.boards.base import Board, open_board
 from bot.boards.slack import SlackBoard
-from bot.channels import messenger, telegram, webchat
+from bot.channels import messenger, telegram, terminal, webchat
 from bot.channels.base import Sender
 from bot.channels.telegram_link import TelegramLink
 from bot.config import Settings
@@ -68,7 +68,10 @@ class Gateway:
 
 def _senders(settings: Settings, store: RedisStore, metrics: Metrics) -> tuple[dict[str, Sender], Any]:
     """One sender per configured channel, and python-telegram-bot's bot when Telegram is on."""
-    senders: dict[str, Sender] = {webchat.CHANNEL: webchat.WebchatSender(store.redis)}
+    senders: dict[str, Sender] = {
+        webchat.CHANNEL: webchat.WebchatSender(store.redis),
+        terminal.CHANNEL: webchat.WebchatSender(store.redis, terminal.CHANNEL),  # the same protocol, see terminal.py
+    }
     bot = None
     if settings.telegram_token:
         bot = telegram.make_bot(settings.telegram_token, settings.telegram_api_url)

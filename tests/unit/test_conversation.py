@@ -61,16 +61,17 @@ def test_metadata_sent_to_rasa_carries_the_language_and_the_hint() -> None:
 
 
 def test_terminal_numbers_buttons_and_maps_a_number_to_its_payload() -> None:
-    reply = reply_from_rasa([{"text": "Sure?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}])
-    lines, buttons = render(reply)
+    frame = {"type": "bot", "text": "Sure?", "buttons": [{"title": "Yes", "payload": "/affirm"}], "image": None}
+    lines, buttons = render(frame)
     assert lines == ["bot > Sure?", "      1) Yes"]
     assert resolve_input("1", buttons) == "/affirm"
     assert resolve_input("2", buttons) == "2"
     assert resolve_input(" hello ", buttons) == "hello"
 
 
-def test_terminal_says_when_a_person_takes_over_and_when_the_bot_is_silent() -> None:
-    lines, _ = render(reply_from_rasa(HANDOFF_REPLY))
-    assert lines[-1].startswith("[conversation transmise à un conseiller")
-    lines, _ = render(reply_from_rasa([]))
-    assert "an advisor has taken over" in lines[0]
+def test_terminal_prints_a_refused_message_and_ignores_acknowledgements() -> None:
+    assert render({"type": "error", "error": "empty or too long message, or bad id"}) == (
+        ["[not sent: empty or too long message, or bad id]"],
+        [],
+    )
+    assert render({"type": "ack", "id": "s:1", "new": True}) == ([], [])
