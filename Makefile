@@ -23,7 +23,7 @@ train: setup ## Train the Rasa model, unless the cached one matches config, doma
 run: setup ## Set everything up, start Redis, actions and Rasa, and chat with the bot in the terminal
 	@$(BIN)/bot run
 
-chat: ## Chat in the terminal with an already running bot (RASA_URL)
+chat: ## Chat in the terminal with an already running bot, through its gateway (GATEWAY_URL)
 	@$(BIN)/bot chat
 
 doctor: setup ## Check the settings (.env), tokens and every service, and say what to fix
