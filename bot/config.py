@@ -66,6 +66,7 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org/bot"
     messenger_page_token: str = ""
     messenger_app_secret: str = ""
+    instagram_app_secret: str = ""
     messenger_verify_token: str = ""
     messenger_api_url: str = "https://graph.facebook.com"
     messenger_api_version: str = "v19.0"
@@ -124,6 +125,7 @@ class Settings:
             telegram_api_url=env("TELEGRAM_API_URL", defaults.telegram_api_url),
             messenger_page_token=env("MESSENGER_PAGE_TOKEN", ""),
             messenger_app_secret=env("MESSENGER_APP_SECRET", ""),
+            instagram_app_secret=env("INSTAGRAM_APP_SECRET", ""),
             messenger_verify_token=env("MESSENGER_VERIFY_TOKEN", ""),
             messenger_api_url=env("MESSENGER_API_URL", defaults.messenger_api_url).rstrip("/"),
             messenger_api_version=env("MESSENGER_API_VERSION", defaults.messenger_api_version),

@@ -23,6 +23,7 @@ Refusal = Literal["too_long", "flood", "flood_quiet"]
 CHANNEL_NAMES = {
     "telegram": "Telegram",
     "messenger": "Messenger",
+    "instagram": "Instagram",
     "web": "Website chat",
     "terminal": "Terminal (bot run)",
     "test": "Test",

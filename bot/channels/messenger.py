@@ -3,6 +3,7 @@
 Outcomes per event: text and quick replies are customer messages (a quick reply sends its payload); postbacks send
 their payload; attachments without text get a polite answer; delivery and read receipts, echoes of the page's
 own messages and anything else are ignored, never answered. Every entry and every event of a batch is read.
+Instagram Direct comes through the same callback URL and signature (``object: "instagram"``, bot/channels/instagram.py).
 
 A send answered with a 2xx counts as delivered even when the answer cannot be read (not JSON, no ``message_id``: a
 misconfigured proxy or an API change): Meta took the message, and sending it again would repeat it to the customer.
@@ -21,6 +22,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from bot.channels import instagram
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.channels.base import AcknowledgementCounter, DeliveryError, NoCounter
 from bot.channels.webhooks import BodyTooLarge, Endpoint, Intake, json_body, queue, read_body, too_large
@@ -83,14 +85,18 @@ def _event_to_inbound(event: dict[str, Any]) -> Inbound | None:
 
 
 def parse_webhook(data: Any) -> list[Inbound]:
-    """Every customer message in a (signed) webhook body.
+    """Every customer message in a (signed) webhook body: a Page's (Messenger) or an Instagram account's.
 
     Raises:
-        ValueError: when ``data`` is not a page webhook.
+        ValueError: when ``data`` is neither a page nor an instagram webhook.
 
     """
-    if not isinstance(data, dict) or data.get("object") != "page" or not isinstance(data.get("entry"), list):
-        raise ValueError("not a Messenger page webhook")
+    if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
+        raise ValueError("not a Messenger or Instagram webhook")
+    if data.get("object") == "instagram":
+        return instagram.parse_entries(data["entry"])
+    if data.get("object") != "page":
+        raise ValueError("not a Messenger or Instagram webhook")
     messages: list[Inbound] = []
     for entry in data["entry"]:
         if not isinstance(entry, dict):
@@ -145,7 +151,7 @@ def error_code(content: bytes) -> Any:
 
 
 class MessengerSender:
-    """Delivers replies through the Send API."""
+    """Delivers replies through the Send API: to Messenger, or (``channel="instagram"``) to Instagram Direct."""
 
     def __init__(
         self,
@@ -154,12 +160,15 @@ class MessengerSender:
         api_version: str = "v19.0",
         client: httpx.AsyncClient | None = None,
         metrics: AcknowledgementCounter | None = None,
+        channel: str = CHANNEL,
     ) -> None:
         """Send as the page whose token is ``page_token``, to ``api_url`` (Graph API or a test double)."""
         self._token = page_token
         self._path = f"/{api_version}/me/messages"
         self._client = client or httpx.AsyncClient(base_url=api_url, timeout=10.0)
         self.metrics = metrics or NoCounter()
+        self.channel = channel
+        self._payloads = instagram.send_payloads if channel == instagram.CHANNEL else send_payloads
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -170,9 +179,9 @@ class MessengerSender:
 
         Meta allows RESPONSE within 24 h of the customer's last message, and HUMAN_AGENT up to 7 days after it.
         """
-        psid = conversation_id.removeprefix(f"{CHANNEL}:")
+        psid = conversation_id.removeprefix(f"{self.channel}:")
         kind = {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"} if from_agent else {}
-        for body in send_payloads(psid, message, **kind):
+        for body in self._payloads(psid, message, **kind):
             await self._post(body)
 
     async def _post(self, body: dict[str, Any]) -> None:
@@ -186,7 +195,7 @@ class MessengerSender:
         if 200 <= status < 300:
             problem = unreadable_answer(response.content, "message_id")
             if problem is not None:
-                taken_unread("Messenger", CHANNEL, f"HTTP {status} with {problem}", self.metrics)
+                taken_unread("Meta's Send API", self.channel, f"HTTP {status} with {problem}", self.metrics)
             return
         if status < 400:  # a redirect (a proxy in the way): the message did not reach Meta
             raise DeliveryError(f"Graph API answered {status}, a redirect: is a proxy in the way?")
@@ -220,7 +229,9 @@ def webhook(settings: Settings, intake: Intake) -> Endpoint:
             body = await read_body(request, settings.max_body_bytes)
         except BodyTooLarge:
             return too_large()
-        if not signature_matches(settings.messenger_app_secret, body, request.headers.get(SIGNATURE_HEADER)):
+        signature = request.headers.get(SIGNATURE_HEADER)
+        secrets = (settings.messenger_app_secret, settings.instagram_app_secret)
+        if not any(signature_matches(secret, body, signature) for secret in secrets):
             return JSONResponse({"error": "bad or missing signature"}, status_code=403)
         return await queue(
             lambda: parse_webhook(json_body(body)), intake, lambda q, d: PlainTextResponse("EVENT_RECEIVED")

@@ -41,6 +41,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.telegram_webhook_secret,
         settings.messenger_page_token,
         settings.messenger_app_secret,
+        settings.instagram_app_secret,
         settings.messenger_verify_token,
         settings.slack_bot_token,
         settings.slack_signing_secret,

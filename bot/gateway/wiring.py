@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.boards.base import Board, open_board
 from bot.boards.slack import SlackBoard
-from bot.channels import messenger, telegram, terminal, webchat
+from bot.channels import instagram, messenger, telegram, terminal, webchat
 from bot.channels.base import Sender
 from bot.channels.telegram_link import TelegramLink
 from bot.config import Settings
@@ -76,10 +76,15 @@ def _senders(settings: Settings, store: RedisStore, metrics: Metrics) -> tuple[d
     if settings.telegram_token:
         bot = telegram.make_bot(settings.telegram_token, settings.telegram_api_url)
         senders[telegram.CHANNEL] = telegram.TelegramSender(bot, metrics)
-    if settings.messenger_page_token:
-        senders[messenger.CHANNEL] = messenger.MessengerSender(
-            settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version, metrics=metrics
-        )
+    if settings.messenger_page_token:  # with Facebook Login, the Page's token sends to Instagram too
+        for channel in (messenger.CHANNEL, instagram.CHANNEL):
+            senders[channel] = messenger.MessengerSender(
+                settings.messenger_page_token,
+                settings.messenger_api_url,
+                settings.messenger_api_version,
+                metrics=metrics,
+                channel=channel,
+            )
     return senders, bot
 
 

@@ -34,6 +34,7 @@ NOTE_PREFIXES = ("!", "note:", "[note]")
 RATING_PAYLOAD = re.compile(r"^csat:([1-5])$")
 # Meta lets a person answer with the HUMAN_AGENT tag up to 7 days after the customer's last message, not later.
 MESSENGER_WINDOW = 7 * 24 * 3600.0
+WINDOWED_CHANNELS = ("messenger", "instagram")  # Instagram Direct follows Messenger's rules (HUMAN_AGENT tag)
 EDITED = "✏️ Edits are not sent: the customer already has the first version. To correct it, send a new reply."
 DELETED = "🗑️ Deleted in Slack only: the customer still has this message."
 
@@ -213,7 +214,7 @@ class Desk:
 
     async def _customer_wrote(self, ticket: Ticket) -> None:
         """Restart the clock of Messenger's 7-day window for a person's replies."""
-        if ticket.channel == "messenger":
+        if ticket.channel in WINDOWED_CHANNELS:
             await self.redis.zadd(f"{PREFIX}handoff:window", {ticket.conversation_id: self.clock()})
 
     async def warn_closing_windows(self) -> int:

@@ -1,4 +1,4 @@
-"""Customers on Telegram and Messenger, through the gateway, to the real Rasa, actions and Redis."""
+"""Customers on Telegram, Messenger and Instagram, through the gateway, to the real Rasa, actions and Redis."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tests.support.demo import take_cancellable_order
 from tests.support.gateway_harness import (
     VERIFY_TOKEN,
     Platforms,
+    instagram_body,
     messenger_body,
     post_messenger,
     post_telegram,
@@ -157,6 +158,25 @@ def test_conversations_on_messenger(gateway: str, platforms: Platforms, psid: st
     assert response.status_code == 200 and response.text == "EVENT_RECEIVED"
     assert expected in platforms.graph.wait_for(psid, 1)[0]
     assert platforms.graph.bodies[-1]["messaging_type"] == "RESPONSE"
+
+
+def test_an_instagram_dm_about_an_order_is_answered_on_instagram(gateway: str, platforms: Platforms) -> None:
+    body = instagram_body("IGSID_ORDER_FR", "Bonjour, où en est ma commande 48213 ?")
+    response = post_messenger(gateway, body, sign(body))  # the same callback URL as Messenger, told apart by object
+    assert response.status_code == 200 and response.text == "EVENT_RECEIVED"
+    [answer] = platforms.graph.wait_for("IGSID_ORDER_FR", 1)
+    assert "48213" in answer and "expédiée" in answer
+    sent = [b for b in platforms.graph.bodies if b["recipient"]["id"] == "IGSID_ORDER_FR"]
+    assert all(len(b["message"]["text"].encode()) <= 1000 for b in sent)
+
+
+def test_an_instagram_story_mention_gets_a_polite_answer_and_a_reaction_none(
+    gateway: str, platforms: Platforms
+) -> None:
+    body = instagram_body("IGSID_STORY", attachment="story_mention")
+    assert post_messenger(gateway, body, sign(body)).status_code == 200
+    [answer] = platforms.graph.wait_for("IGSID_STORY", 1)
+    assert "je ne vois pas les mentions en story" in answer  # no words, no hint: the default language
 
 
 @pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "sha1=abc"])

@@ -166,6 +166,18 @@ def messenger_body(psid: str, text: str) -> bytes:
     ).encode()
 
 
+def instagram_body(igsid: str, text: str = "", attachment: str | None = None) -> bytes:
+    """An Instagram Direct webhook body (object ``instagram``) for one customer message, as Meta sends it."""
+    message: dict[str, Any] = {"mid": f"ig_test_{next(_mid)}"}
+    if text:
+        message["text"] = text
+    if attachment:
+        message["attachments"] = [{"type": attachment, "payload": {"url": "https://cdn.example/x"}}]
+    event = {"sender": {"id": igsid}, "recipient": {"id": "IGACCOUNT"}, "timestamp": int(time.time() * 1000)}
+    entry = {"id": "IGACCOUNT", "time": int(time.time() * 1000), "messaging": [{**event, "message": message}]}
+    return json.dumps({"object": "instagram", "entry": [entry]}, ensure_ascii=False).encode()
+
+
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 

@@ -1,0 +1,104 @@
+"""Instagram Direct through the Messenger Platform: webhook events -> ``Inbound``, ``Outbound`` -> Send API bodies.
+
+Instagram shares Messenger's Meta app, callback URL (``/webhooks/messenger``, told apart by ``object``), signature
+and Send API (a Page token sends to Instagram with Facebook Login). Outcomes per event:
+- text (a story reply's text too) and quick replies: a customer message;
+- images, shares, reels, story mentions and other media without text, and unsupported messages: a message the bot
+  answers politely that it reads only text;
+- echoes of the brand's own messages, reactions, reads and unsent (deleted) messages: ignored, never answered;
+- comments and mentions (``changes``): not private messages; left to the comment desk.
+Instagram refuses a text over 1,000 bytes (UTF-8), so long replies are split at word boundaries under that size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation import Inbound, Outbound
+
+CHANNEL = "instagram"
+MAX_TEXT_BYTES = 1000
+MAX_QUICK_REPLIES = 13
+MAX_QUICK_REPLY_TITLE = 20
+
+
+def conversation_id(igsid: str) -> str:
+    """The gateway's id of an Instagram conversation (one per Instagram-scoped user id)."""
+    return f"{CHANNEL}:{igsid}"
+
+
+def _event_to_inbound(event: dict[str, Any], account: str) -> Inbound | None:
+    sender = (event.get("sender") or {}).get("id")
+    if not isinstance(sender, str | int) or str(sender) == account:
+        return None  # no customer, or the brand's own account (an echo)
+    customer = conversation_id(str(sender))
+    message = event.get("message")
+    if isinstance(message, dict):
+        if message.get("is_echo") or message.get("is_deleted") or not message.get("mid"):
+            return None
+        quick_reply = message.get("quick_reply") or {}
+        text = str(quick_reply.get("payload") or message.get("text") or "")
+        attachments = message.get("attachments") or []
+        kind = attachments[0].get("type") if attachments and isinstance(attachments[0], dict) else None
+        attachment = None if text else str(kind or ("unsupported" if message.get("is_unsupported") else "unknown"))
+        return Inbound(customer, CHANNEL, text, message_id=str(message["mid"]), attachment=attachment)
+    postback = event.get("postback")
+    if isinstance(postback, dict):
+        message_id = postback.get("mid") or f"postback:{sender}:{event.get('timestamp')}"
+        payload = str(postback.get("payload") or postback.get("title") or "")
+        return Inbound(customer, CHANNEL, payload, message_id=str(message_id))
+    return None  # reaction, read, referral...
+
+
+def parse_entries(entries: list[Any]) -> list[Inbound]:
+    """Every customer message in the entries of an ``instagram`` webhook.
+
+    Raises:
+        ValueError: when an entry is not an object.
+
+    """
+    messages: list[Inbound] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ValueError("malformed Instagram webhook: entry is not an object")
+        account = str(entry.get("id", ""))
+        for event in [*(entry.get("messaging") or []), *(entry.get("standby") or [])]:
+            if isinstance(event, dict) and (inbound := _event_to_inbound(event, account)) is not None:
+                messages.append(inbound)
+    return messages
+
+
+def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:
+    """``text`` in pieces of at most ``limit`` UTF-8 bytes, cut at a space or a line break when there is one."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest.encode()) > limit:
+        cut = len(rest.encode()[:limit].decode(errors="ignore"))
+        space = max(rest.rfind(" ", 0, cut), rest.rfind("\n", 0, cut))
+        cut = space if space > cut // 2 else cut
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*pieces, rest] if rest or not pieces else pieces
+
+
+def send_payloads(
+    igsid: str, message: Outbound, messaging_type: str = "RESPONSE", tag: str | None = None
+) -> list[dict[str, Any]]:
+    """The Send API bodies for one reply: text in pieces under 1,000 bytes, buttons as quick replies, image."""
+    bodies: list[dict[str, Any]] = []
+    envelope: dict[str, Any] = {"recipient": {"id": igsid}, "messaging_type": messaging_type}
+    if tag:
+        envelope["tag"] = tag
+    if message.text or message.buttons:
+        pieces = split_text(message.text or "…")
+        for i, piece in enumerate(pieces):
+            body: dict[str, Any] = {"text": piece}
+            if message.buttons and i == len(pieces) - 1:
+                body["quick_replies"] = [
+                    {"content_type": "text", "title": b.title[:MAX_QUICK_REPLY_TITLE], "payload": b.payload}
+                    for b in message.buttons[:MAX_QUICK_REPLIES]
+                ]
+            bodies.append({**envelope, "message": body})
+    if message.image:
+        bodies.append({**envelope, "message": {"attachment": {"type": "image", "payload": {"url": message.image}}}})
+    return bodies
