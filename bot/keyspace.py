@@ -1,4 +1,4 @@
-"""Passerelle's own Redis: one key space (every key under ``PREFIX``), one way to connect, one way to read text.
+"""Passerelle's own Redis: one key space (a ``Namespace`` per part), one way to connect, one way to read text.
 
 The gateway's queue, the desk, the boards' console, the journal and the alerts all keep their state under ``gw:``;
 Rasa's tracker and lock keys are Rasa's own (bot/dialogue/). Connections retry a command once on a fresh connection:
@@ -16,6 +16,18 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 PREFIX = "gw:"
+
+
+class Namespace:
+    """The keys of one part of Passerelle (``handoff``, ``console``...): ``Namespace("handoff")("conv", id)``."""
+
+    def __init__(self, name: str) -> None:
+        """Keys under ``gw:<name>:``."""
+        self.prefix = f"{PREFIX}{name}:"
+
+    def __call__(self, *parts: str) -> str:
+        """The key made of ``parts`` (``"conv", "telegram:42"`` -> ``gw:handoff:conv:telegram:42``)."""
+        return self.prefix + ":".join(parts)
 
 
 def connect(url: str, timeout: float | None = None) -> Redis:

@@ -14,9 +14,10 @@ from bot.config import PROJECT_ROOT
 from bot.handoff.tickets import Ticket
 from bot.insights.digest.render import render_html
 from bot.insights.digest.summary import Digest
-from bot.keyspace import PREFIX, text
+from bot.keyspace import Namespace, text
 
 log = logging.getLogger(__name__)
+KEYS = Namespace("console")
 
 
 class ConsoleBoard:
@@ -32,14 +33,14 @@ class ConsoleBoard:
     async def post_ticket(self, ticket: Ticket) -> str:
         """Store a new ticket."""
         ts = f"{time.time():.6f}"
-        await self.redis.rpush(f"{PREFIX}console:tickets", ts)
+        await self.redis.rpush(KEYS("tickets"), ts)
         await self.update_ticket(ts, ticket)
         return ts
 
     async def update_ticket(self, ts: str, ticket: Ticket) -> None:
         """Store the ticket's state."""
         await self.redis.set(
-            f"{PREFIX}console:ticket:{ts}",
+            KEYS("ticket", ts),
             json.dumps(
                 {
                     "ts": ts,
@@ -59,18 +60,18 @@ class ConsoleBoard:
 
     async def post_in_thread(self, ts: str, text: str, broadcast: bool = False) -> None:
         """Append to the ticket's thread."""
-        await self.redis.rpush(f"{PREFIX}console:thread:{ts}", text)
+        await self.redis.rpush(KEYS("thread", ts), text)
 
     async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Keep the notice for the console page (the last 50)."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(f"{PREFIX}console:notices", json.dumps({"at": time.time(), "text": text}))
-            pipe.ltrim(f"{PREFIX}console:notices", -50, -1)
+            pipe.rpush(KEYS("notices"), json.dumps({"at": time.time(), "text": text}))
+            pipe.ltrim(KEYS("notices"), -50, -1)
             await pipe.execute()
 
     async def notices(self) -> list[dict[str, Any]]:
         """The kept notices, newest first."""
-        return [json.loads(raw) for raw in reversed(await self.redis.lrange(f"{PREFIX}console:notices", 0, -1))]
+        return [json.loads(raw) for raw in reversed(await self.redis.lrange(KEYS("notices"), 0, -1))]
 
     async def post_digest(self, digest: Digest, chart_png: bytes) -> str:
         """Write the digest as a web page (``digest-<first day>[_<last day>].html``); return its path."""
@@ -84,13 +85,13 @@ class ConsoleBoard:
     async def state(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest tickets with their threads, newest first, for the console page."""
         tickets = []
-        for raw_ts in reversed(await self.redis.lrange(f"{PREFIX}console:tickets", -limit, -1)):
+        for raw_ts in reversed(await self.redis.lrange(KEYS("tickets"), -limit, -1)):
             ts = text(raw_ts)
-            raw = await self.redis.get(f"{PREFIX}console:ticket:{ts}")
+            raw = await self.redis.get(KEYS("ticket", ts))
             if raw is None:
                 continue
             ticket = json.loads(raw)
-            thread = await self.redis.lrange(f"{PREFIX}console:thread:{ts}", 0, -1)
+            thread = await self.redis.lrange(KEYS("thread", ts), 0, -1)
             ticket["thread"] = [text(t) for t in thread]
             tickets.append(ticket)
         return tickets

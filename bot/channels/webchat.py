@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.conversation import Inbound, Outbound
-from bot.keyspace import PREFIX, text
+from bot.keyspace import Namespace, text
 
 log = logging.getLogger(__name__)
 CHANNEL = "web"
@@ -70,11 +70,11 @@ def parse_client_message(raw: str, session: str, language_hint: str | None, chan
 
 
 def _outbox(session: str, channel: str) -> str:
-    return f"{PREFIX}{channel}:outbox:{session}"
+    return Namespace(channel)("outbox", session)
 
 
 def _topic(session: str, channel: str) -> str:
-    return f"{PREFIX}{channel}:notify:{session}"
+    return Namespace(channel)("notify", session)
 
 
 class WebchatSender:

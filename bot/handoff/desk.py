@@ -27,9 +27,10 @@ from bot.conversation import Button, Handoff, Inbound, Outbound, escape
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, TicketBoard, mirrored_customer_message
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal, record_best_effort
-from bot.keyspace import PREFIX, text
+from bot.keyspace import Namespace, text
 
 log = logging.getLogger(__name__)
+KEYS = Namespace("handoff")
 NOTE_PREFIXES = ("!", "note:", "[note]")
 RATING_PAYLOAD = re.compile(r"^csat:([1-5])$")
 # Meta lets a person answer with the HUMAN_AGENT tag up to 7 days after the customer's last message, not later.
@@ -112,7 +113,7 @@ class Desk:
 
     async def ticket(self, conversation_id: str) -> tuple[Ticket, str] | None:
         """The conversation's open ticket and its Slack ts, if any."""
-        raw = await self.redis.get(f"{PREFIX}handoff:conv:{conversation_id}")
+        raw = await self.redis.get(KEYS("conv", conversation_id))
         if raw is None:
             return None
         data = json.loads(raw)
@@ -124,23 +125,23 @@ class Desk:
     async def open_tickets(self) -> list[Ticket]:
         """Every ticket not closed yet, oldest first."""
         tickets = []
-        async for key in self.redis.scan_iter(match=f"{PREFIX}handoff:conv:*", count=500):
+        async for key in self.redis.scan_iter(match=KEYS("conv", "*"), count=500):
             name = text(key)
-            found = await self.ticket(name.removeprefix(f"{PREFIX}handoff:conv:"))
+            found = await self.ticket(name.removeprefix(KEYS("conv", "")))
             if found is not None and found[0].status != "closed":
                 tickets.append(found)
         return [ticket for ticket, ts in sorted(tickets, key=lambda pair: float(pair[1]))]
 
     async def conversation_of_thread(self, ts: str) -> str | None:
         """Which conversation a ticket thread belongs to."""
-        raw = await self.redis.get(f"{PREFIX}handoff:ts:{ts}")
+        raw = await self.redis.get(KEYS("ts", ts))
         return None if raw is None else text(raw)
 
     async def _save(self, ticket: Ticket, ts: str) -> None:
         record = json.dumps({**asdict(ticket), "ticket_ts": ts})
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(f"{PREFIX}handoff:conv:{ticket.conversation_id}", record)
-            pipe.set(f"{PREFIX}handoff:ts:{ts}", ticket.conversation_id)
+            pipe.set(KEYS("conv", ticket.conversation_id), record)
+            pipe.set(KEYS("ts", ts), ticket.conversation_id)
             await pipe.execute()
 
     async def open_ticket(self, message: Inbound, handoff: Handoff) -> None:
@@ -167,7 +168,7 @@ class Desk:
             datetime.fromtimestamp(self.clock(), tz=timezone.utc), self.hours, self.zone, ticket.language
         )
         if notice is None:
-            await self.redis.zadd(f"{PREFIX}handoff:waiting", {ticket.conversation_id: self.clock()})
+            await self.redis.zadd(KEYS("waiting"), {ticket.conversation_id: self.clock()})
             return
         # Nobody is there: tell the customer when someone will be, and do not re-announce at night.
         try:
@@ -178,11 +179,11 @@ class Desk:
 
     async def reannounce_due(self) -> int:
         """Announce again the tickets nobody took in time, and reassure their customers; returns how many."""
-        due = await self.redis.zrangebyscore(f"{PREFIX}handoff:waiting", 0, self.clock() - self.reannounce_after)
+        due = await self.redis.zrangebyscore(KEYS("waiting"), 0, self.clock() - self.reannounce_after)
         announced = 0
         for raw in due:
             conversation_id = text(raw)
-            if not await self.redis.zrem(f"{PREFIX}handoff:waiting", conversation_id):
+            if not await self.redis.zrem(KEYS("waiting"), conversation_id):
                 continue  # another gateway process took this one
             found = await self.ticket(conversation_id)
             if found is None or found[0].status != "waiting":
@@ -215,18 +216,18 @@ class Desk:
     async def _customer_wrote(self, ticket: Ticket) -> None:
         """Restart the clock of Messenger's 7-day window for a person's replies."""
         if ticket.channel in WINDOWED_CHANNELS:
-            await self.redis.zadd(f"{PREFIX}handoff:window", {ticket.conversation_id: self.clock()})
+            await self.redis.zadd(KEYS("window"), {ticket.conversation_id: self.clock()})
 
     async def warn_closing_windows(self) -> int:
         """Warn in the thread when Messenger will soon refuse a person's replies; returns how many warnings."""
         now = self.clock()
         due = await self.redis.zrangebyscore(
-            f"{PREFIX}handoff:window", 0, now - (MESSENGER_WINDOW - self.window_warning), withscores=True
+            KEYS("window"), 0, now - (MESSENGER_WINDOW - self.window_warning), withscores=True
         )
         warned = 0
         for raw, last in due:
             conversation_id = text(raw)
-            if not await self.redis.zrem(f"{PREFIX}handoff:window", conversation_id):
+            if not await self.redis.zrem(KEYS("window"), conversation_id):
                 continue  # another gateway process warned
             found = await self.ticket(conversation_id)
             if found is None or found[0].status == "closed":
@@ -244,7 +245,7 @@ class Desk:
     async def _update(self, ticket: Ticket, ts: str) -> None:
         await self._save(ticket, ts)
         if ticket.status != "waiting":
-            await self.redis.zrem(f"{PREFIX}handoff:waiting", ticket.conversation_id)
+            await self.redis.zrem(KEYS("waiting"), ticket.conversation_id)
         await self.board.update_ticket(ts, ticket)
 
     async def take_over(self, conversation_id: str, user: str) -> None:
@@ -318,7 +319,7 @@ class Desk:
         await self.rasa.append_events(
             conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
         )
-        await self.redis.zrem(f"{PREFIX}handoff:window", conversation_id)
+        await self.redis.zrem(KEYS("window"), conversation_id)
         language = ticket.language
         survey = Outbound(
             text=notices.pick(notices.SURVEY, language), buttons=tuple(Button(str(n), f"csat:{n}") for n in range(1, 6))

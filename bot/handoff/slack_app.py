@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.conversation import escape
 from bot.handoff.desk import Desk
 from bot.handoff.tickets import CLOSE, HAND_BACK, TAKE_OVER
-from bot.keyspace import PREFIX
+from bot.keyspace import Namespace
 
 log = logging.getLogger(__name__)
 EVENT_TTL = 3600
@@ -58,7 +58,7 @@ def build_slack_app(desk: Desk, client: AsyncWebClient, signing_secret: str, red
     @app.middleware
     async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         event_id = body.get("event_id")
-        if event_id and not await redis.set(f"{PREFIX}slack:event:{event_id}", "1", nx=True, ex=EVENT_TTL):
+        if event_id and not await redis.set(Namespace("slack")("event", event_id), "1", nx=True, ex=EVENT_TTL):
             log.info("ignored a retry of Slack event %s", event_id)
             return BoltResponse(status=200, body="")  # acknowledged, so that Slack stops retrying
         await next()

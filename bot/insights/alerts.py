@@ -20,12 +20,12 @@ from redis.asyncio import Redis
 from bot.channels.base import DeliveryError
 from bot.conversation import escape
 from bot.insights.journal import MESSAGE, Event, Journal
-from bot.keyspace import PREFIX
+from bot.keyspace import Namespace
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
 
 log = logging.getLogger(__name__)
 NEGATIVE_CUTOFF = NEGATIVE_TO  # a message at or under this sentiment reads negative (its label)
-EPISODE_KEY = f"{PREFIX}alert:episode"
+EPISODE_KEY = Namespace("alert")("episode")
 
 
 @dataclass(frozen=True)

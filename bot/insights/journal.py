@@ -16,9 +16,10 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
-from bot.keyspace import PREFIX
+from bot.keyspace import Namespace
 
 log = logging.getLogger(__name__)
+KEYS = Namespace("journal")
 
 MESSAGE, HANDOFF, CLAIM, RATING = "message", "handoff", "claim", "rating"
 
@@ -104,9 +105,9 @@ class RedisJournal:
 
     async def record(self, event: Event) -> None:
         """Add the event to its day, once per event id (a message handled again after a crash is not counted twice)."""
-        if not await self.redis.set(f"{PREFIX}journal:id:{event.id}", 1, nx=True, ex=7 * 24 * 3600):
+        if not await self.redis.set(KEYS("id", event.id), 1, nx=True, ex=7 * 24 * 3600):
             return
-        key = f"{PREFIX}journal:{_day(event.at)}"
+        key = KEYS(_day(event.at))
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(key, {event.to_json(): event.at})
             pipe.expireat(key, int(event.at) + self.retention)
@@ -117,7 +118,7 @@ class RedisJournal:
         events: list[Event] = []
         day = datetime.fromtimestamp(start, tz=timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
         while day.timestamp() < end:
-            raw = await self.redis.zrangebyscore(f"{PREFIX}journal:{day:%Y-%m-%d}", start, f"({end}")
+            raw = await self.redis.zrangebyscore(KEYS(f"{day:%Y-%m-%d}"), start, f"({end}")
             events.extend(Event.from_json(r) for r in raw)
             day += timedelta(days=1)
         return sorted(events, key=lambda e: e.at)

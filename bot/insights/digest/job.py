@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.insights.digest.schedule import due_period, last_days, local_days
 from bot.insights.digest.summary import Digest, local_date, summarize
 from bot.insights.journal import Event, Journal, RedisJournal
-from bot.keyspace import PREFIX, connect
+from bot.keyspace import Namespace, connect
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 600
@@ -79,7 +79,7 @@ async def post_due_digest(
     period = due_period(time.time() if now is None else now, settings.digest_schedule, settings.digest_hour, zone)
     if period is None:
         return None
-    key = f"{PREFIX}digest:{settings.digest_schedule}:{local_date(period[0], zone)}"
+    key = Namespace("digest")(settings.digest_schedule, str(local_date(period[0], zone)))
     if not await redis.set(key, "posting", nx=True, ex=LEASE_SECONDS):
         return None
     try:
