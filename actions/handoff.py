@@ -1,4 +1,4 @@
-"""Escalation to a human: the rephrase prompt, the second-failure rule, and the handoff itself.
+"""Escalation to a human: the rephrase prompt, the offer of a person after a second failure, and the handoff.
 
 A handoff pauses the conversation (Rasa then logs the customer's messages without answering them), tells the
 customer that a person will answer, and sends the gateway a *handoff signal*: a custom message
@@ -70,7 +70,8 @@ def order_ids_mentioned(tracker: Tracker) -> list[str]:
     return found
 
 
-def _backoffice_failed_recently(tracker: Tracker) -> bool:
+def backoffice_failed_recently(tracker: Tracker) -> bool:
+    """Whether the bot apologised for the back office in the last few messages (then a handoff says why)."""
     bot_events = [e for e in tracker.events if e.get("event") == "bot"][-4:]
     return any((e.get("metadata") or {}).get("utter_action") == "utter_backoffice_down" for e in bot_events)
 
@@ -81,7 +82,7 @@ def handoff_reason(tracker: Tracker) -> str:
         return "negative_sentiment"  # bot/nlp/sentiment_escalation.py turned the message into a complaint
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     reason = _REASONS_BY_INTENT.get(intent or "", "customer_request")
-    if reason == "customer_request" and _backoffice_failed_recently(tracker):
+    if reason == "customer_request" and backoffice_failed_recently(tracker):
         return "backoffice_failure"
     return reason
 
@@ -150,15 +151,20 @@ def previous_turn_failed(tracker: Tracker) -> bool:
 
 
 class ActionFallback(Action):
-    """Asks the customer to rephrase; after a second failure in a row, escalates to a human."""
+    """Asks the customer to rephrase, with the main topics as buttons; a second failure in a row offers a person.
+
+    An offer rather than a ticket: nobody understood the message, and the customer may not want a person.
+    A "yes" then hands over (actions/offers.py, the ``handoff_reason`` of ``utter_offer_advisor``).
+    """
 
     def name(self) -> str:
         """Action name."""
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Rephrase prompt, or handoff on the second consecutive failure."""
+        """Rephrase prompt, or the offer of an advisor on the second consecutive failure."""
         if previous_turn_failed(tracker):
-            return hand_off(dispatcher, tracker, "misunderstood_twice")
-        dispatcher.utter_message(response="utter_rephrase")
+            dispatcher.utter_message(response="utter_offer_advisor")
+        else:
+            dispatcher.utter_message(response="utter_rephrase")
         return []

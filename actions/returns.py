@@ -43,15 +43,20 @@ class ActionSubmitReturn(Action):
         return "action_submit_return"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Open the return for a delivered order inside the return window."""
-        reset = [SlotSet("return_reason", None)]
+        """Open the return for a delivered order inside the window; otherwise say why, with an offer if any.
+
+        An order still being prepared gets the offer to cancel it; a closed window, the offer of an advisor.
+        """
+        reset = [SlotSet("return_reason", None), SlotSet("order_confirmed", None)]
         order = fetch_order(dispatcher, tracker)
         if order is None:
             return reset
         details = order_details(order, tracker)
         backoffice = get_backoffice()
-        if order.status in ("processing", "shipped"):
+        if order.status == "processing":  # ends with the offer to cancel it instead
             dispatcher.utter_message(response="utter_return_not_delivered", **details)
+        elif order.status == "shipped":
+            dispatcher.utter_message(response="utter_return_not_yet_delivered", **details)
         elif order.status != "delivered":
             dispatcher.utter_message(response="utter_return_not_possible", **details)
         elif not order.returnable(backoffice.today()):
