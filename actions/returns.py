@@ -14,6 +14,19 @@ from actions.backoffice import BackOfficeError, Order, get_backoffice
 from actions.orders import OrderFormValidation, fetch_order, order_details
 
 MAX_REASON_LENGTH = 500
+# A "no" of at most this many words where the reason was asked drops the return ("non merci", "never mind");
+# a longer one is a reason that merely sounds negative ("the colour is wrong", "ça ne me va pas du tout").
+MAX_WORDS_OF_A_REFUSAL = 3
+
+
+def gave_up_the_return(tracker: Tracker) -> bool:
+    """Whether the customer answered the question of the reason with a short no."""
+    message = tracker.latest_message or {}
+    return (
+        tracker.get_slot("requested_slot") == "return_reason"
+        and (message.get("intent") or {}).get("name") == "deny"
+        and len(str(message.get("text") or "").split()) <= MAX_WORDS_OF_A_REFUSAL
+    )
 
 
 class ValidateReturnForm(OrderFormValidation):
@@ -27,11 +40,22 @@ class ValidateReturnForm(OrderFormValidation):
         """Ask for a reason only when the order can actually be returned."""
         return order.returnable(today)
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """As for every order form, but without the reason once the customer dropped the return."""
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        return [slot for slot in slots if slot != "return_reason"] if gave_up_the_return(tracker) else slots
+
     def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep the reason as the customer wrote it, trimmed to a sane length."""
-        reason = str(value or "").strip()[:MAX_REASON_LENGTH]
+        """Keep the reason as the customer wrote it, trimmed to a sane length; none if they dropped the return."""
+        reason = "" if gave_up_the_return(tracker) else str(value or "").strip()[:MAX_REASON_LENGTH]
         return {"return_reason": reason or None}
 
 
@@ -61,9 +85,11 @@ class ActionSubmitReturn(Action):
             dispatcher.utter_message(response="utter_return_not_possible", **details)
         elif not order.returnable(backoffice.today()):
             dispatcher.utter_message(response="utter_return_window_closed", **details)
+        elif not tracker.get_slot("return_reason"):  # the customer dropped the return when asked why
+            dispatcher.utter_message(response="utter_anything_else")
         else:
             try:
-                return_id = backoffice.create_return(order.id, tracker.get_slot("return_reason") or "")
+                return_id = backoffice.create_return(order.id, tracker.get_slot("return_reason"))
             except BackOfficeError:
                 dispatcher.utter_message(response="utter_backoffice_down")
                 return reset
