@@ -128,10 +128,6 @@ class OrderFormValidation(FormValidationAction, ABC):
     def continues_after(self, order: Order, today: date) -> bool:
         """Whether the form asks more than the order id for this order."""
 
-    def form_name(self) -> str:
-        """The form this action validates (``validate_<form>``)."""
-        return self.name().removeprefix("validate_")
-
     async def required_slots(
         self,
         domain_slots: list[str],

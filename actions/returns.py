@@ -51,11 +51,18 @@ class ValidateReturnForm(OrderFormValidation):
         slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
         return [slot for slot in slots if slot != "return_reason"] if gave_up_the_return(tracker) else slots
 
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Validate as usual; a dropped return also forgets the "no" that Rasa took for a reason."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        return [*events, SlotSet("return_reason", None)] if gave_up_the_return(tracker) else events
+
     def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep the reason as the customer wrote it, trimmed to a sane length; none if they dropped the return."""
-        reason = "" if gave_up_the_return(tracker) else str(value or "").strip()[:MAX_REASON_LENGTH]
+        """Keep the reason as the customer wrote it, trimmed to a sane length."""
+        reason = str(value or "").strip()[:MAX_REASON_LENGTH]
         return {"return_reason": reason or None}
 
 
