@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.i18n import tracker_language
+from actions.offers import pending_offer
 from bot.nlp.entity_values import normalize_order_id
 
 TRANSCRIPT_TURNS = 12
@@ -70,19 +71,25 @@ def order_ids_mentioned(tracker: Tracker) -> list[str]:
     return found
 
 
-def backoffice_failed_recently(tracker: Tracker) -> bool:
-    """Whether the bot apologised for the back office in the last few messages (then a handoff says why)."""
+def _backoffice_failed_recently(tracker: Tracker) -> bool:
     bot_events = [e for e in tracker.events if e.get("event") == "bot"][-4:]
     return any((e.get("metadata") or {}).get("utter_action") == "utter_backoffice_down" for e in bot_events)
 
 
 def handoff_reason(tracker: Tracker) -> str:
-    """Why the conversation goes to a human, from the latest intent and what just happened."""
+    """Why the conversation goes to a human, from the latest intent and what just happened.
+
+    A "yes" to the offer of an advisor is the customer's request, unless the offer gave another reason
+    (after two misunderstandings, ``misunderstood_twice``).
+    """
     if (tracker.latest_message.get("sentiment") or {}).get("escalated"):
         return "negative_sentiment"  # bot/nlp/sentiment_escalation.py turned the message into a complaint
     intent = (tracker.latest_message.get("intent") or {}).get("name")
+    offer = pending_offer(tracker) if intent == "affirm" else None
+    if offer is not None and offer.handoff_reason:
+        return offer.handoff_reason
     reason = _REASONS_BY_INTENT.get(intent or "", "customer_request")
-    if reason == "customer_request" and backoffice_failed_recently(tracker):
+    if reason == "customer_request" and _backoffice_failed_recently(tracker):
         return "backoffice_failure"
     return reason
 

@@ -17,8 +17,6 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff import backoffice_failed_recently, hand_off
-
 # What accepting each offer starts: a form continues the task on the order the offer was about.
 _FORM_OF_OFFER = {"cancel": ("cancel", "cancel_form"), "return": ("return", "return_form")}
 
@@ -57,11 +55,8 @@ def answer_offer(
     """Do what the customer's yes or no to ``offer`` asks; without an offer, a polite prompt."""
     kind = offer.kind if offer else None
     if kind == "advisor" and accepted:
-        assert offer is not None
-        reason = offer.handoff_reason or (
-            "backoffice_failure" if backoffice_failed_recently(tracker) else "customer_request"
-        )
-        return hand_off(dispatcher, tracker, reason)
+        # The handoff action itself, so that logs and `bot learn` see a handoff; it reads the offer's reason.
+        return [FollowupAction("action_handoff")]
     if kind in _FORM_OF_OFFER and accepted:
         task, form = _FORM_OF_OFFER[kind]
         # The offer named the order: it is the one the customer means, no need to ask "order 48213?" again.

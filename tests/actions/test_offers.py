@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import ActionHandoff
 from actions.offers import ActionAnswerOffer, Offer, pending_offer
 from actions.orders import ValidateCancelForm, order_given_in_task
 from tests.actions.conftest import DOMAIN, responses
@@ -63,19 +64,25 @@ def test_an_offer_lapses_once_the_customer_said_something_else() -> None:
     assert answer(events)[0] == ["utter_ack"]
 
 
+def handoff_of(events: list[dict[str, Any]]) -> dict[str, Any]:
+    dispatcher = CollectingDispatcher()
+    assert ActionHandoff().run(dispatcher, tracker(events), DOMAIN)[-1] == ConversationPaused()
+    assert responses(dispatcher)[0] == "utter_handoff"
+    return next(m["custom"]["handoff"] for m in dispatcher.messages if m.get("custom"))
+
+
 def test_yes_to_an_advisor_hands_over_as_the_customers_request() -> None:
     events = [user("colis abîmé", "delivery_problem"), bot("utter_delivery_problem", {"offer": "advisor"})]
-    sent, result = answer([*events, user("oui", "affirm")])
-    assert sent[0] == "utter_handoff" and result[-1] == ConversationPaused()
+    events.append(user("oui", "affirm"))
+    assert answer(events) == ([], [FollowupAction("action_handoff")])
+    assert handoff_of(events)["reason"] == "customer_request"
 
 
 def test_yes_to_an_advisor_after_two_misunderstandings_keeps_that_reason() -> None:
     offer = {"offer": "advisor", "handoff_reason": "misunderstood_twice"}
-    dispatcher = CollectingDispatcher()
     events = [user("xx", "nlu_fallback"), bot("utter_offer_advisor", offer), user("yes", "affirm")]
-    ActionAnswerOffer().run(dispatcher, tracker(events), DOMAIN)
-    signal = next(m["custom"]["handoff"] for m in dispatcher.messages if m.get("custom"))
-    assert signal["reason"] == "misunderstood_twice"
+    assert answer(events) == ([], [FollowupAction("action_handoff")])
+    assert handoff_of(events)["reason"] == "misunderstood_twice"
 
 
 def test_no_to_an_advisor_asks_what_else_and_no_to_anything_else_says_goodbye() -> None:
