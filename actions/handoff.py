@@ -161,7 +161,9 @@ class ActionFallback(Action):
     """Asks the customer to rephrase, with the main topics as buttons; a second failure in a row offers a person.
 
     An offer rather than a ticket: nobody understood the message, and the customer may not want a person.
-    A "yes" then hands over (actions/offers.py, the ``handoff_reason`` of ``utter_offer_advisor``).
+    A "yes" then hands over (actions/offers.py, the ``handoff_reason`` of ``utter_offer_advisor``). The offer
+    closes an open form, whose question would otherwise follow it and take that "yes" for its own answer
+    ("Do you really want to cancel order 77120?").
     """
 
     def name(self) -> str:
@@ -172,6 +174,7 @@ class ActionFallback(Action):
         """Rephrase prompt, or the offer of an advisor on the second consecutive failure."""
         if previous_turn_failed(tracker):
             dispatcher.utter_message(response="utter_offer_advisor")
+            return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop else []
         else:
             dispatcher.utter_message(response="utter_rephrase")
         return []

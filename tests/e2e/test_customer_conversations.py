@@ -344,6 +344,21 @@ CONVERSATIONS = [
         ("where is order 48213?", ["48213", "shipped on"]),
         ("what?", ["Could you rephrase?", Not("advisor")]),
     ),
+    en(
+        "misunderstood-twice-during-a-cancellation-the-yes-goes-to-the-advisor",
+        ("cancel order 77120", ["Do you really want to cancel order 77120?"]),
+        ("what?", ["Could you rephrase?", "Do you really want to cancel order 77120?"]),
+        ("what?", ["Would you like me to put you in touch with an advisor?", Not("Do you really want")]),
+        ("yes", [ADVISOR_EN, Not("cancelled"), Handoff("misunderstood_twice", "77120")]),
+    ),
+    fr(
+        "deux-incomprehensions-pendant-une-annulation-puis-non",
+        ("je veux annuler la commande 77120", ["Voulez-vous vraiment annuler la commande n°77120 ?"]),
+        ("aide", ["reformuler"]),
+        ("aide", ["Voulez-vous que je vous mette en relation", Not("Voulez-vous vraiment annuler")]),
+        ("non", [ELSE_FR]),
+        ("où en est la commande 77120 ?", ["77120", "en cours de préparation"]),
+    ),
     fr(
         "out-of-scope-twice-never-opens-a-ticket",
         ("quel temps fera-t-il demain à Lyon ?", ["pas vous aider là-dessus", "commandes"]),
