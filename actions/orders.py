@@ -73,6 +73,16 @@ def fetch_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | N
     return order
 
 
+def order_id_before_this_message(tracker: Tracker) -> str | None:
+    """The order id the conversation had before the customer's latest message."""
+    order_id = None
+    last_user = max((i for i, e in enumerate(tracker.events) if e.get("event") == "user"), default=-1)
+    for event in tracker.events[: max(last_user, 0)]:
+        if event.get("event") == "slot" and event.get("name") == "order_id":
+            order_id = normalize_order_id(event.get("value"))
+    return order_id
+
+
 def task_events(tracker: Tracker, form: str) -> list[dict[str, Any]]:
     """The events of the current run of ``form``: from the customer message that started it to now.
 
@@ -157,7 +167,30 @@ class OrderFormValidation(FormValidationAction, ABC):
     def validate_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Keep the id only if the order exists."""
+        """Keep the id only if the order exists.
+
+        In the middle of a cancellation or a return, a question about another order's status ("where is 48213?")
+        is answered, and the task keeps its order: only a correction or an answer changes what is cancelled.
+        """
+        kept = order_id_before_this_message(tracker)
+        asked_about = normalize_order_id(value)
+        if (
+            self.form_name() in CONFIRMING_FORMS
+            and tracker.active_loop_name == self.form_name()
+            and (tracker.latest_message.get("intent") or {}).get("name") == "order_status"
+            and kept is not None
+            and asked_about not in (None, kept)
+        ):
+            try:
+                order = get_backoffice().get_order(str(asked_about))
+            except BackOfficeError:
+                dispatcher.utter_message(response="utter_backoffice_down")
+                return {"order_id": kept}
+            if order is None:
+                dispatcher.utter_message(response="utter_order_not_found", order_id=asked_about)
+            else:
+                dispatcher.utter_message(response=f"utter_order_{order.status}", **order_details(order, tracker))
+            return {"order_id": kept}
         return validate_order_id_slot(value, dispatcher, tracker)
 
     def validate_order_confirmed(

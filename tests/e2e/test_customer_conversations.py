@@ -292,6 +292,21 @@ CONVERSATIONS = [
         ("how do I reset my password?", ["Forgot password"]),
         ("60114", ["60114", "was delivered on", Not("cancel")]),
     ),
+    en(
+        "a-status-question-during-a-cancellation-does-not-change-what-is-cancelled",
+        ("cancel order 77120", ["Do you really want to cancel order 77120?"]),
+        ("by the way, where is order 48213?", ["48213", "shipped on", "Do you really want to cancel order 77120?"]),
+        ("no", ["leave it as it is", "77120"]),
+    ),
+    fr(
+        "une-question-de-suivi-pendant-un-retour",
+        ("je veux retourner la commande 60114", ["Pour quelle raison", "60114"]),
+        (
+            "et où en est la 48213 ?",
+            ["48213", "expédiée", "Pour quelle raison souhaitez-vous retourner la commande n°60114"],
+        ),
+        ("trop petit", ["RET-60114-"]),
+    ),
     fr(
         "bot-challenge-in-the-middle-of-the-status-question",
         ("où est mon colis ?", ["numéro de commande"]),
