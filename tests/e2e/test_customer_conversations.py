@@ -297,6 +297,7 @@ CONVERSATIONS = [
         ("cancel order 77120", ["Do you really want to cancel order 77120?"]),
         ("by the way, where is order 48213?", ["48213", "shipped on", "Do you really want to cancel order 77120?"]),
         ("no", ["leave it as it is", "77120"]),
+        ("76986", ["76986", "can no longer be cancelled"]),
     ),
     fr(
         "une-question-de-suivi-pendant-un-retour",
