@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import date
 from typing import Any
@@ -18,6 +19,11 @@ from bot.nlp.entity_values import normalize_order_id
 
 # The forms that change an order: before they do, a remembered order is confirmed ("Order 48213?").
 CONFIRMING_FORMS = frozenset({"cancel_form", "return_form"})
+# A negation in a request to cancel given as the answer to "Do you really want to cancel?": "don't cancel it" and
+# "je ne veux plus l'annuler" are understood as requests to cancel, so they are not taken for a yes.
+_NEGATION = re.compile(
+    r"\b(?:ne|n'|n’|pas|plus|non|no|not|don't|dont|never|jamais|sans|without)\b|n't\b", re.IGNORECASE
+)
 
 
 def order_details(order: Order, tracker: Tracker) -> dict[str, str]:
@@ -263,6 +269,19 @@ class ValidateCancelForm(OrderFormValidation):
     def continues_after(self, order: Order, today: date) -> bool:
         """Confirm only what can be cancelled."""
         return order.cancellable
+
+    def validate_cancel_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes, or "yes, cancel it"; a request to cancel with a negation in it asks the question again.
+
+        Cancelling cannot be undone: "don't cancel it" (which the NLU reads as a request to cancel) must not be
+        a yes, and asking again costs one message.
+        """
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if value is True and intent == "cancel_order" and _NEGATION.search(tracker.latest_message.get("text") or ""):
+            return {"cancel_confirmed": None}
+        return {"cancel_confirmed": value}
 
 
 class ActionCancelOrder(Action):

@@ -140,3 +140,22 @@ def test_no_to_a_remembered_order_takes_the_only_other_one_or_asks() -> None:
     assert result == {"order_id": "77120", "order_confirmed": None}
     result = validate(False, CollectingDispatcher(), tracker(events[1:], {"order_id": "48213"}), DOMAIN)
     assert result == {"order_id": None, "order_confirmed": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [
+        ("yes, cancel it", True),
+        ("oui annulez-la", True),
+        ("don't cancel it", None),
+        ("je ne veux plus l'annuler", None),
+    ],
+)
+def test_a_request_to_cancel_is_a_yes_only_without_a_negation(text: str, confirmed: bool | None) -> None:
+    events = [
+        user("annuler 77120", "cancel_order", "77120"),
+        bot("utter_ask_cancel_confirmed"),
+        user(text, "cancel_order"),
+    ]
+    result = ValidateCancelForm().validate_cancel_confirmed(True, CollectingDispatcher(), tracker(events), DOMAIN)
+    assert result == {"cancel_confirmed": confirmed}

@@ -196,6 +196,24 @@ CONVERSATIONS = [
         ("I want to cancel my order", ["Order 48213? Is that the one you want to cancel?"]),
         ("yes", ["48213", "can no longer be cancelled"]),
     ),
+    en(
+        "dont-cancel-it-is-not-a-yes",
+        ("I want to cancel order 77120", ["Do you really want to cancel order 77120?"]),
+        ("don't cancel it", ["Do you really want to cancel order 77120?", Not("is cancelled")]),
+        ("no", ["leave it as it is"]),
+        ("where is order 77120?", ["77120", "being prepared"]),
+    ),
+    fr(
+        "je-ne-veux-plus-l-annuler-n-est-pas-un-oui",
+        ("je veux annuler la commande 77120", ["Voulez-vous vraiment annuler la commande n°77120 ?"]),
+        ("finalement je ne veux plus l'annuler", ["Voulez-vous vraiment annuler", Not("est annulée")]),
+        ("non", ["je ne touche à rien"]),
+    ),
+    fr(
+        "oui-annulez-la-annule",
+        ("je veux annuler la commande {order}", ["Voulez-vous vraiment annuler la commande n°{order} ?"]),
+        ("oui annulez-la", ["la commande n°{order} est annulée"]),
+    ),
     fr(
         "return-asks-the-order-then-the-reason",
         ("je veux retourner un article", ["Quelle commande souhaitez-vous retourner ?"]),
