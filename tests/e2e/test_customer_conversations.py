@@ -238,6 +238,13 @@ CONVERSATIONS = [
         ("non", ["je ne touche à rien"]),
     ),
     en(
+        "asking-again-to-cancel-while-asked-which-order-gets-the-question-again",
+        ("I want to cancel an order", ["Which order would you like to cancel?"]),
+        ("cancel it please", ["Which order would you like to cancel?"]),
+        ("77120", ["Do you really want to cancel order 77120?"]),
+        ("no", ["leave it as it is"]),
+    ),
+    en(
         "never-mind-stops-the-cancellation",
         ("I want to cancel an order", ["Which order would you like to cancel?"]),
         ("never mind", [ELSE_EN]),
