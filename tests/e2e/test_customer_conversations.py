@@ -190,6 +190,13 @@ CONVERSATIONS = [
         ("77120", ["Voulez-vous vraiment annuler la commande n°77120 ?", Not("préparation dans notre entrepôt")]),
         ("non", ["je ne touche à rien", "77120"]),
     ),
+    fr(
+        "un-numero-seul-repond-a-la-question-de-la-commande",
+        ("où en est la commande 48213 ?", ["48213"]),
+        ("je voudrais annuler ma commande", ["La commande n°48213 ?"]),
+        ("77120", ["Voulez-vous vraiment annuler la commande n°77120 ?", Not("préparation dans notre entrepôt")]),
+        ("non merci", ["je ne touche à rien"]),
+    ),
     en(
         "a-remembered-order-is-confirmed-before-cancelling",
         ("where is order 48213", ["48213", "shipped on"]),
