@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.i18n import tracker_language
 from actions.offers import pending_offer
-from bot.nlp.entity_values import normalize_order_id
+from actions.orders import order_ids_mentioned
 
 TRANSCRIPT_TURNS = 12
 _REASONS_BY_INTENT = {
@@ -53,22 +53,6 @@ def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> list[dict[str
         elif event.get("event") == "bot" and event.get("text"):
             lines.append({"from": "bot", "text": event["text"], "timestamp": event.get("timestamp")})
     return lines[-turns:]
-
-
-def order_ids_mentioned(tracker: Tracker) -> list[str]:
-    """Every order id the customer gave in this conversation, in order, without repeats."""
-    found: list[str] = []
-    for event in tracker.events:
-        if event.get("event") != "user":
-            continue
-        for entity in (event.get("parse_data") or {}).get("entities") or []:
-            order_id = normalize_order_id(entity.get("value")) if entity.get("entity") == "order_id" else None
-            if order_id and order_id not in found:
-                found.append(order_id)
-    slot = normalize_order_id(tracker.get_slot("order_id"))
-    if slot and slot not in found:
-        found.append(slot)
-    return found
 
 
 def _backoffice_failed_recently(tracker: Tracker) -> bool:

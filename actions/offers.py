@@ -5,6 +5,9 @@ A response that ends with an offer says so in its ``metadata`` in domain.yml (``
 request). Rasa copies that metadata into the bot event, so the offer is read from the conversation itself: one rule
 for affirm and one for deny run :class:`ActionAnswerOffer`, and an offer lapses as soon as the customer says
 anything else (only the bot's message just before the yes or no counts).
+
+``other_order`` marks a refusal about one order ("order 76986 can no longer be cancelled"): a "no" to it means "not
+that order", and the task goes on with the conversation's other order, or asks for the number.
 """
 
 from __future__ import annotations
@@ -17,8 +20,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.orders import order_ids_mentioned
+from bot.nlp.entity_values import normalize_order_id
+
 # What accepting each offer starts: a form continues the task on the order the offer was about.
 _FORM_OF_OFFER = {"cancel": ("cancel", "cancel_form"), "return": ("return", "return_form")}
+_FORM_OF_TASK = {"cancel": "cancel_form", "return": "return_form"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,12 @@ def answer_offer(
         task, form = _FORM_OF_OFFER[kind]
         # The offer named the order: it is the one the customer means, no need to ask "order 48213?" again.
         return [SlotSet("task", task), SlotSet("order_confirmed", True), FollowupAction(form)]
+    form_of_task = _FORM_OF_TASK.get(str(tracker.get_slot("task")))
+    if kind == "other_order" and not accepted and form_of_task:
+        current = normalize_order_id(tracker.get_slot("order_id"))
+        others = [order_id for order_id in order_ids_mentioned(tracker) if order_id != current]
+        other = others[0] if len(others) == 1 else None  # the form confirms it ("Order 77120?"), or asks
+        return [SlotSet("order_id", other), SlotSet("order_confirmed", None), FollowupAction(form_of_task)]
     if kind == "anything_else" and not accepted:
         dispatcher.utter_message(response="utter_goodbye")
         return []

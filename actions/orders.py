@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backoffice import BackOfficeError, Order, get_backoffice
-from actions.handoff import order_ids_mentioned
 from actions.i18n import format_date, format_price, status_label, tracker_language
 from bot.nlp.entity_values import normalize_order_id
 
@@ -77,6 +76,22 @@ def fetch_order(dispatcher: CollectingDispatcher, tracker: Tracker) -> Order | N
     if order is None:
         dispatcher.utter_message(response="utter_order_not_found", order_id=order_id)
     return order
+
+
+def order_ids_mentioned(tracker: Tracker) -> list[str]:
+    """Every order id the customer gave in this conversation, in order, without repeats."""
+    found: list[str] = []
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        for entity in (event.get("parse_data") or {}).get("entities") or []:
+            order_id = normalize_order_id(entity.get("value")) if entity.get("entity") == "order_id" else None
+            if order_id and order_id not in found:
+                found.append(order_id)
+    slot = normalize_order_id(tracker.get_slot("order_id"))
+    if slot and slot not in found:
+        found.append(slot)
+    return found
 
 
 def order_id_before_this_message(tracker: Tracker) -> str | None:

@@ -294,6 +294,20 @@ CONVERSATIONS = [
         ("oui", ["Voulez-vous vraiment annuler la commande n°77120 ?"]),
         ("non", ["suit son cours"]),
     ),
+    fr(
+        "non-l-autre-commande-apres-un-refus",
+        ("où en est la commande 77120 ?", ["77120"]),
+        ("je veux annuler la commande 76986", ["76986", "ne peut plus être annulée"]),
+        ("non, l'autre commande", ["La commande n°77120 ? C'est bien celle que vous voulez annuler ?"]),
+        ("oui", ["Voulez-vous vraiment annuler la commande n°77120 ?"]),
+        ("non", ["suit son cours"]),
+    ),
+    en(
+        "no-after-a-refusal-asks-which-order-then-never-mind",
+        ("cancel order 48213", ["48213", "can no longer be cancelled"]),
+        ("no, a different order", ["Which order would you like to cancel?"]),
+        ("never mind", [ELSE_EN]),
+    ),
     en(
         "an-order-number-on-its-own-answers-the-question",
         ("where is my parcel?", ["What is your order number?"]),
