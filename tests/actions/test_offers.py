@@ -159,3 +159,16 @@ def test_a_request_to_cancel_is_a_yes_only_without_a_negation(text: str, confirm
     ]
     result = ValidateCancelForm().validate_cancel_confirmed(True, CollectingDispatcher(), tracker(events), DOMAIN)
     assert result == {"cancel_confirmed": confirmed}
+
+
+def test_no_after_a_refusal_about_one_order_goes_on_with_the_other_order() -> None:
+    events = [
+        user("statut 77120", "order_status", "77120"),
+        user("annuler 76986", "cancel_order", "76986"),
+        bot("utter_cancel_too_late", {"offer": "other_order"}),
+        user("non, l'autre commande", "deny"),
+    ]
+    slots = {"order_id": "76986", "task": "cancel"}
+    expected = [SlotSet("order_id", "77120"), SlotSet("order_confirmed", None), FollowupAction("cancel_form")]
+    assert answer(events, slots) == ([], expected)
+    assert answer(events[1:], slots)[1][0] == SlotSet("order_id", None)  # no other order: the form asks
