@@ -1,4 +1,4 @@
-"""Escalation to a human: the rephrase prompt, the second-failure rule, and the handoff itself.
+"""Escalation to a human: the rephrase prompt, the offer of a person after a second failure, and the handoff.
 
 A handoff pauses the conversation (Rasa then logs the customer's messages without answering them), tells the
 customer that a person will answer, and sends the gateway a *handoff signal*: a custom message
@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.i18n import tracker_language
+from actions.offers import pending_offer
+from actions.orders import order_ids_mentioned
 from bot.conversation import REASONS
-from bot.nlp.entity_values import normalize_order_id
 
 TRANSCRIPT_TURNS = 12
 _REASONS_BY_INTENT = {
@@ -48,32 +49,23 @@ def transcript(tracker: Tracker, turns: int = TRANSCRIPT_TURNS) -> list[dict[str
     return lines[-turns:]
 
 
-def order_ids_mentioned(tracker: Tracker) -> list[str]:
-    """Every order id the customer gave in this conversation, in order, without repeats."""
-    found: list[str] = []
-    for event in tracker.events:
-        if event.get("event") != "user":
-            continue
-        for entity in (event.get("parse_data") or {}).get("entities") or []:
-            order_id = normalize_order_id(entity.get("value")) if entity.get("entity") == "order_id" else None
-            if order_id and order_id not in found:
-                found.append(order_id)
-    slot = normalize_order_id(tracker.get_slot("order_id"))
-    if slot and slot not in found:
-        found.append(slot)
-    return found
-
-
 def _backoffice_failed_recently(tracker: Tracker) -> bool:
     bot_events = [e for e in tracker.events if e.get("event") == "bot"][-4:]
     return any((e.get("metadata") or {}).get("utter_action") == "utter_backoffice_down" for e in bot_events)
 
 
 def handoff_reason(tracker: Tracker) -> str:
-    """Why the conversation goes to a human, from the latest intent and what just happened."""
+    """Why the conversation goes to a human, from the latest intent and what just happened.
+
+    A "yes" to the offer of an advisor is the customer's request, unless the offer gave another reason
+    (after two misunderstandings, ``misunderstood_twice``).
+    """
     if (tracker.latest_message.get("sentiment") or {}).get("escalated"):
         return "negative_sentiment"  # bot/nlp/sentiment_escalation.py turned the message into a complaint
     intent = (tracker.latest_message.get("intent") or {}).get("name")
+    offer = pending_offer(tracker) if intent == "affirm" else None
+    if offer is not None and offer.handoff_reason:
+        return offer.handoff_reason
     reason = _REASONS_BY_INTENT.get(intent or "", "customer_request")
     if reason == "customer_request" and _backoffice_failed_recently(tracker):
         return "backoffice_failure"
@@ -144,15 +136,23 @@ def previous_turn_failed(tracker: Tracker) -> bool:
 
 
 class ActionFallback(Action):
-    """Asks the customer to rephrase; after a second failure in a row, escalates to a human."""
+    """Asks the customer to rephrase, with the main topics as buttons; a second failure in a row offers a person.
+
+    An offer rather than a ticket: nobody understood the message, and the customer may not want a person.
+    A "yes" then hands over (actions/offers.py, the ``handoff_reason`` of ``utter_offer_advisor``). The offer
+    closes an open form, whose question would otherwise follow it and take that "yes" for its own answer
+    ("Do you really want to cancel order 77120?").
+    """
 
     def name(self) -> str:
         """Action name."""
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Rephrase prompt, or handoff on the second consecutive failure."""
+        """Rephrase prompt, or the offer of an advisor on the second consecutive failure."""
         if previous_turn_failed(tracker):
-            return hand_off(dispatcher, tracker, "misunderstood_twice")
-        dispatcher.utter_message(response="utter_rephrase")
+            dispatcher.utter_message(response="utter_offer_advisor")
+            return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop else []
+        else:
+            dispatcher.utter_message(response="utter_rephrase")
         return []

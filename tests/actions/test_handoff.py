@@ -38,9 +38,9 @@ def test_first_failure_asks_to_rephrase() -> None:
     assert responses(dispatcher) == ["utter_rephrase"]
 
 
-def test_second_failure_in_a_row_escalates() -> None:
+def test_second_failure_in_a_row_offers_a_person_without_opening_a_ticket() -> None:
     dispatcher = CollectingDispatcher()
     events = ActionFallback().run(dispatcher, recorded("en_fallback_second"), DOMAIN)
-    assert responses(dispatcher)[0] == "utter_handoff"
-    assert handoff_signal(dispatcher)["reason"] == "misunderstood_twice"
-    assert events[-1] == ConversationPaused()
+    assert responses(dispatcher) == ["utter_offer_advisor"]
+    assert not any(m.get("custom") for m in dispatcher.messages)
+    assert events == []

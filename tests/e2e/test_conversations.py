@@ -136,7 +136,7 @@ async def test_a_shipped_order_cannot_be_cancelled(rasa: RasaClient) -> None:
 
 async def test_return_form_collects_order_and_reason(rasa: RasaClient) -> None:
     customer = Customer(rasa)
-    assert "order number" in await customer.text_of("I want to return something I bought")
+    assert "Which order would you like to return?" in await customer.text_of("I want to return something I bought")
     assert "Why would you like to return order 60114" in await customer.text_of("60114")
     answer = await customer.text_of("it's too small")
     assert "RET-60114-" in answer and ORDERS["60114"]["email"] in answer
