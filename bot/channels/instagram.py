@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.channels.send_api import send_bodies
 from bot.conversation import Inbound, Outbound
 
 CHANNEL = "instagram"
 MAX_TEXT_BYTES = 1000
-MAX_QUICK_REPLIES = 13
-MAX_QUICK_REPLY_TITLE = 20
 
 
 def conversation_id(igsid: str) -> str:
@@ -85,20 +84,4 @@ def send_payloads(
     igsid: str, message: Outbound, messaging_type: str = "RESPONSE", tag: str | None = None
 ) -> list[dict[str, Any]]:
     """The Send API bodies for one reply: text in pieces under 1,000 bytes, buttons as quick replies, image."""
-    bodies: list[dict[str, Any]] = []
-    envelope: dict[str, Any] = {"recipient": {"id": igsid}, "messaging_type": messaging_type}
-    if tag:
-        envelope["tag"] = tag
-    if message.text or message.buttons:
-        pieces = split_text(message.text or "…")
-        for i, piece in enumerate(pieces):
-            body: dict[str, Any] = {"text": piece}
-            if message.buttons and i == len(pieces) - 1:
-                body["quick_replies"] = [
-                    {"content_type": "text", "title": b.title[:MAX_QUICK_REPLY_TITLE], "payload": b.payload}
-                    for b in message.buttons[:MAX_QUICK_REPLIES]
-                ]
-            bodies.append({**envelope, "message": body})
-    if message.image:
-        bodies.append({**envelope, "message": {"attachment": {"type": "image", "payload": {"url": message.image}}}})
-    return bodies
+    return send_bodies(igsid, message, split_text, messaging_type, tag, reusable=False)

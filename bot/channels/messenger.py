@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot.channels import instagram
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.channels.base import AcknowledgementCounter, DeliveryError, NoCounter
+from bot.channels.send_api import send_bodies
 from bot.channels.webhooks import BodyTooLarge, Endpoint, Intake, json_body, queue, read_body, too_large
 from bot.config import Settings
 from bot.conversation import Inbound, Outbound
@@ -33,8 +34,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "messenger"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_TEXT = 2000
-MAX_QUICK_REPLIES = 13
-MAX_QUICK_REPLY_TITLE = 20
 
 
 def signature_matches(app_secret: str, body: bytes, header: str | None) -> bool:
@@ -107,33 +106,16 @@ def parse_webhook(data: Any) -> list[Inbound]:
     return messages
 
 
+def split_text(text: str) -> list[str]:
+    """``text`` in pieces of at most 2,000 characters (Messenger's limit)."""
+    return [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)]
+
+
 def send_payloads(
     psid: str, message: Outbound, messaging_type: str = "RESPONSE", tag: str | None = None
 ) -> list[dict[str, Any]]:
     """The Send API bodies for one reply: text split at 2000 characters, buttons as quick replies, image."""
-    bodies: list[dict[str, Any]] = []
-    envelope: dict[str, Any] = {"recipient": {"id": psid}, "messaging_type": messaging_type}
-    if tag:
-        envelope["tag"] = tag
-    if message.text or message.buttons:
-        text = message.text or "…"
-        chunks = [text[i : i + MAX_TEXT] for i in range(0, len(text), MAX_TEXT)]
-        for i, chunk in enumerate(chunks):
-            body: dict[str, Any] = {"text": chunk}
-            if message.buttons and i == len(chunks) - 1:
-                body["quick_replies"] = [
-                    {"content_type": "text", "title": b.title[:MAX_QUICK_REPLY_TITLE], "payload": b.payload}
-                    for b in message.buttons[:MAX_QUICK_REPLIES]
-                ]
-            bodies.append({**envelope, "message": body})
-    if message.image:
-        bodies.append(
-            {
-                **envelope,
-                "message": {"attachment": {"type": "image", "payload": {"url": message.image, "is_reusable": True}}},
-            }
-        )
-    return bodies
+    return send_bodies(psid, message, split_text, messaging_type, tag)
 
 
 def _json(content: bytes) -> Any:
