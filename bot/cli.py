@@ -34,11 +34,13 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Chat in the terminal through an already running gateway (GATEWAY_URL), like any customer channel."""
+    from websockets.exceptions import WebSocketException
+
     from bot.channels.terminal import chat
 
     try:
         asyncio.run(chat(settings.gateway_url, language_hint=args.language or settings.language_hint or None))
-    except OSError as error:  # no gateway there
+    except (OSError, WebSocketException) as error:  # no gateway there, or it refused or dropped the socket
         print(
             f"bot chat: cannot reach the gateway at {settings.gateway_url} ({error}): is `bot run` up?", file=sys.stderr
         )

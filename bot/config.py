@@ -42,6 +42,8 @@ class Settings:
         tracker_ttl_seconds: How long Rasa keeps an inactive conversation.
         rasa_workers: Sanic worker processes of the Rasa server the local run starts (each holds the model).
         language_hint: Language hint for the terminal chat (e.g. from ``LANG``).
+        terminal_chat: Whether the gateway serves the terminal chat (``/terminal/ws``, loopback only): ``bot run``
+            turns it on for the gateway it starts; off everywhere else.
         project_root: Folder holding config.yml, domain.yml and data/.
         models_dir: Where trained models are cached.
         var_dir: Where the local run keeps logs and Redis data.
@@ -56,6 +58,7 @@ class Settings:
     tracker_ttl_seconds: int = 30 * 24 * 3600
     rasa_workers: int = 2
     language_hint: str = ""
+    terminal_chat: bool = False
     project_root: Path = PROJECT_ROOT
     models_dir: Path = field(default=PROJECT_ROOT / "models")
     var_dir: Path = field(default=PROJECT_ROOT / "var")
@@ -115,6 +118,7 @@ class Settings:
             tracker_ttl_seconds=int(env("RASA_TRACKER_TTL", str(defaults.tracker_ttl_seconds))),
             rasa_workers=int(env("SANIC_WORKERS", str(defaults.rasa_workers))),
             language_hint=env("LANG", "").split(".")[0],
+            terminal_chat=env("TERMINAL_CHAT", "").lower() in ("1", "true", "yes"),
             project_root=root,
             models_dir=Path(env("PASSERELLE_MODELS_DIR", str(root / "models"))),
             var_dir=Path(env("PASSERELLE_VAR_DIR", str(root / "var"))),

@@ -212,11 +212,16 @@ def webhook(settings: Settings, intake: Intake) -> Endpoint:
         except BodyTooLarge:
             return too_large()
         signature = request.headers.get(SIGNATURE_HEADER)
-        secrets = (settings.messenger_app_secret, settings.instagram_app_secret)
-        if not any(signature_matches(secret, body, signature) for secret in secrets):
+        by_meta_secret = signature_matches(settings.messenger_app_secret, body, signature)
+        if not by_meta_secret and not signature_matches(settings.instagram_app_secret, body, signature):
             return JSONResponse({"error": "bad or missing signature"}, status_code=403)
-        return await queue(
-            lambda: parse_webhook(json_body(body)), intake, lambda q, d: PlainTextResponse("EVENT_RECEIVED")
-        )
+
+        def messages() -> list[Inbound]:
+            data = json_body(body)
+            if not by_meta_secret and (not isinstance(data, dict) or data.get("object") != "instagram"):
+                raise ValueError("the Instagram app secret signs Instagram webhooks only")
+            return parse_webhook(data)
+
+        return await queue(messages, intake, lambda queued, duplicates: PlainTextResponse("EVENT_RECEIVED"))
 
     return endpoint

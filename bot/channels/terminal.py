@@ -32,8 +32,8 @@ def socket_url(gateway_url: str, session: str, language_hint: str | None) -> str
     return f"{base}{ROUTE}?session={session}" + (f"&lang={language_hint}" if language_hint else "")
 
 
-def render(frame: dict[str, Any]) -> tuple[list[str], list[Button]]:
-    """Lines to print for a frame from the gateway, and the buttons the next input may pick by number."""
+def render(frame: dict[str, Any], first: int = 1) -> tuple[list[str], list[Button]]:
+    """Lines to print for a frame from the gateway, and its buttons, numbered from ``first``."""
     if frame.get("type") == "error":
         return [f"[not sent: {frame.get('error')}]"], []
     if frame.get("type") != "bot":
@@ -44,7 +44,7 @@ def render(frame: dict[str, Any]) -> tuple[list[str], list[Button]]:
         lines.append(f"bot > {frame['text']}")
     if frame.get("image"):
         lines.append(f"bot > [image] {frame['image']}")
-    lines.extend(f"      {number}) {button.title}" for number, button in enumerate(buttons, 1))
+    lines.extend(f"      {number}) {button.title}" for number, button in enumerate(buttons, first))
     return lines, buttons
 
 
@@ -66,28 +66,29 @@ async def chat(
     session = uuid.uuid4().hex[:16]
     write("Atelier Mistral — chat (français ou English). /quit pour sortir, /quit to leave.")
     write(f"(advisors answer from the local agent console: {gateway_url.rstrip('/')}/agent)")
-    buttons: list[Button] = []
+    buttons: list[Button] = []  # offered since the customer last typed, numbered in order
     async with connect(socket_url(gateway_url, session, language_hint)) as socket:
 
         async def receive() -> None:
-            nonlocal buttons
             async for raw in socket:
-                lines, offered = render(json.loads(raw))
-                buttons = offered or buttons
+                lines, offered = render(json.loads(raw), first=len(buttons) + 1)
+                buttons.extend(offered)
                 for line in lines:
                     write(line)
+            write("[the gateway closed the connection; press Enter to leave]")
 
         receiver = asyncio.create_task(receive())
         try:
-            while True:
+            while not receiver.done():
                 try:
                     typed = await asyncio.to_thread(read, PROMPT)
                 except (EOFError, KeyboardInterrupt):
                     break
                 text = resolve_input(typed, buttons)
-                if text in ("/quit", "/exit"):
+                if text in ("/quit", "/exit") or receiver.done():
                     break
                 if text:
+                    buttons.clear()  # a number typed later is a number, not an old button
                     await socket.send(json.dumps({"id": uuid.uuid4().hex[:16], "text": text}))
         finally:
             receiver.cancel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import re
@@ -37,6 +38,24 @@ STATIC = Path(__file__).resolve().parents[1] / "static"
 def conversation_id(session: str, channel: str = CHANNEL) -> str:
     """The gateway's id of a chat session (the web chat's, or the terminal's, which speaks the same protocol)."""
     return f"{channel}:{session}"
+
+
+def from_this_machine(websocket: WebSocket) -> bool:
+    """A connection from a program on this machine: a loopback address, not relayed by a proxy, not a web page.
+
+    A proxy on the same host makes every client look local, so a forwarded request is refused; a browser always
+    sends ``Origin``, so a page cannot open the socket either.
+    """
+    host = websocket.client.host if websocket.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        loopback = host == "localhost"
+    else:  # a dual-stack socket shows IPv4 clients as ::ffff:127.0.0.1
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        loopback = (mapped or address).is_loopback
+    relayed = any(name in websocket.headers for name in ("origin", "x-forwarded-for", "forwarded", "x-real-ip"))
+    return loopback and not relayed
 
 
 def valid_session(session: str | None) -> bool:
@@ -121,8 +140,7 @@ async def serve_socket(
     ``local_only``: refuse connections from other machines (the terminal chat of ``bot run`` has no login).
     """
     session = websocket.query_params.get("session")
-    host = websocket.client.host if websocket.client else ""
-    if not valid_session(session) or (local_only and host not in ("127.0.0.1", "::1", "localhost")):
+    if not valid_session(session) or (local_only and not from_this_machine(websocket)):
         await websocket.close(code=4400)
         return
     assert session is not None

@@ -1,4 +1,4 @@
-"""The gateway's ASGI app: it mounts each part's routes and runs the background work, and holds no logic of its own.
+"""The gateway's ASGI app: it mounts each part's routes, answers /healthz and /metrics, runs the background work.
 
 Every webhook edge lives with its channel (bot/channels/: authenticated before it is parsed, queued, acknowledged
 at once); the dispatcher answers in the background, on a thread of its own (bot/gateway/delivery.py). The parts
@@ -115,6 +115,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             await gw.rasa.aclose()
 
     terminal_socket = webchat.socket(gw.store.redis, gw.accept, terminal.CHANNEL, local_only=True)
+    terminal_routes = [WebSocketRoute(terminal.ROUTE, terminal_socket)] if settings.terminal_chat else []
     return Starlette(
         routes=[
             Route(
@@ -135,7 +136,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> Starlette:
             Route("/chat", webchat.page, methods=["GET"]),
             Route("/chat/widget.js", webchat.widget, methods=["GET"]),
             WebSocketRoute("/chat/ws", webchat.socket(gw.store.redis, gw.accept)),
-            WebSocketRoute(terminal.ROUTE, terminal_socket),
+            *terminal_routes,
         ],
         lifespan=lifespan,
     )

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from bot import notices
 from bot.channels.base import DeliveryError, Sender
-from bot.conversation import Button, Handoff, Inbound, Outbound, escape
+from bot.conversation import CHANNEL_NAMES, Button, Handoff, Inbound, Outbound, escape
 from bot.handoff.hours import Schedule, closed_notice
 from bot.handoff.tickets import Ticket, TicketBoard, mirrored_customer_message
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event, Journal, record_best_effort
@@ -34,7 +34,7 @@ KEYS = Namespace("handoff")
 NOTE_PREFIXES = ("!", "note:", "[note]")
 RATING_PAYLOAD = re.compile(r"^csat:([1-5])$")
 # Meta lets a person answer with the HUMAN_AGENT tag up to 7 days after the customer's last message, not later.
-MESSENGER_WINDOW = 7 * 24 * 3600.0
+META_WINDOW = 7 * 24 * 3600.0
 WINDOWED_CHANNELS = ("messenger", "instagram")  # Instagram Direct follows Messenger's rules (HUMAN_AGENT tag)
 EDITED = "✏️ Edits are not sent: the customer already has the first version. To correct it, send a new reply."
 DELETED = "🗑️ Deleted in Slack only: the customer still has this message."
@@ -214,15 +214,15 @@ class Desk:
             await asyncio.sleep(interval)
 
     async def _customer_wrote(self, ticket: Ticket) -> None:
-        """Restart the clock of Messenger's 7-day window for a person's replies."""
+        """Restart the clock of Meta's 7-day window for a person's replies (Messenger and Instagram)."""
         if ticket.channel in WINDOWED_CHANNELS:
             await self.redis.zadd(KEYS("window"), {ticket.conversation_id: self.clock()})
 
     async def warn_closing_windows(self) -> int:
-        """Warn in the thread when Messenger will soon refuse a person's replies; returns how many warnings."""
+        """Warn in the thread when Meta will soon refuse a person's replies; returns how many warnings."""
         now = self.clock()
         due = await self.redis.zrangebyscore(
-            KEYS("window"), 0, now - (MESSENGER_WINDOW - self.window_warning), withscores=True
+            KEYS("window"), 0, now - (META_WINDOW - self.window_warning), withscores=True
         )
         warned = 0
         for raw, last in due:
@@ -232,11 +232,12 @@ class Desk:
             found = await self.ticket(conversation_id)
             if found is None or found[0].status == "closed":
                 continue
-            closes = datetime.fromtimestamp(last + MESSENGER_WINDOW, tz=timezone.utc)
-            left = max(0.0, (last + MESSENGER_WINDOW - now) / 3600)
+            closes = datetime.fromtimestamp(last + META_WINDOW, tz=timezone.utc)
+            left = max(0.0, (last + META_WINDOW - now) / 3600)
             await self.board.post_in_thread(
                 found[1],
-                f"⏳ Messenger closes this conversation in about {left:.0f} h ({closes:%a %d %b %H:%M} UTC), 7 days "
+                f"⏳ {CHANNEL_NAMES.get(found[0].channel, found[0].channel)} closes this conversation in about "
+                f"{left:.0f} h ({closes:%a %d %b %H:%M} UTC), 7 days "
                 "after the customer's last message: after that, replies cannot reach them until they write again.",
             )
             warned += 1

@@ -197,6 +197,7 @@ class Stack:
             "RASA_URL": s.rasa_url,
             "RASA_TOKEN": s.rasa_token,
             "GATEWAY_URL": s.gateway_url,
+            "TERMINAL_CHAT": "1",  # the local stack's gateway serves the terminal chat (loopback only)
         }
 
     def start_gateway(self, extra_env: dict[str, str] | None = None) -> None:

@@ -3,6 +3,8 @@ webhook, the signature checked before parsing, and Send API bodies within Instag
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 import httpx
@@ -98,3 +100,42 @@ def test_send_bodies_quick_replies_and_the_human_agent_tag() -> None:
     assert [q["payload"] for q in body["message"]["quick_replies"]] == ["/affirm", "/deny"]
     [tagged] = send_payloads("IGSID", Outbound(text="Bonjour, ici Léa"), "MESSAGE_TAG", "HUMAN_AGENT")
     assert tagged["tag"] == "HUMAN_AGENT" and tagged["messaging_type"] == "MESSAGE_TAG"
+
+
+def event_body(event: dict[str, object], key: str = "messaging") -> dict[str, object]:
+    return {"object": "instagram", "entry": [{"id": "IGACCOUNT", "time": 1, key: [event]}]}
+
+
+def test_standby_events_and_hearts_are_never_answered() -> None:
+    text = {"sender": {"id": "IGSID"}, "recipient": {"id": "IGACCOUNT"}, "message": {"mid": "m1", "text": "allo"}}
+    assert parse_webhook(event_body(text, "standby")) == []  # another app, or a person in Meta's inbox, has it
+    heart = {**text, "message": {"mid": "m2", "attachments": [{"type": "like_heart"}]}}
+    assert parse_webhook(event_body(heart)) == []
+
+
+@pytest.mark.parametrize(
+    "event",
+    [{"sender": "IGSID", "message": {"mid": "m"}}, {"sender": {"id": "S"}, "message": {"mid": "m", "quick_reply": 3}}],
+)
+def test_odd_events_are_read_or_dropped_without_a_crash(event: dict[str, object]) -> None:
+    assert all(m.channel == "instagram" for m in parse_webhook(event_body(event)))
+
+
+def test_a_messaging_that_is_not_a_list_is_refused() -> None:
+    with pytest.raises(ValueError):
+        parse_webhook({"object": "instagram", "entry": [{"id": "IGACCOUNT", "messaging": 5}]})
+
+
+def test_split_text_never_sends_an_empty_piece_and_always_ends() -> None:
+    assert split_text(" " * 1500) == [""]  # nothing to say: one empty text, never sent (the sender says "…")
+    assert split_text("\n" * 600 + "a" * 800) == ["a" * 800]
+    assert split_text("😀😀", limit=2) == ["😀", "😀"]  # under one character's size: one character a piece
+
+
+async def test_the_instagram_secret_signs_only_instagram_bodies() -> None:
+    both = Settings(
+        redis_url="", messenger_page_token="PAGE_TOKEN", messenger_app_secret="meta_secret", instagram_app_secret=SECRET
+    )
+    page = json.dumps({"object": "page", "entry": []}).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), page, hashlib.sha256).hexdigest()
+    assert (await post(page, signature, both)).status_code == 400

@@ -75,3 +75,9 @@ def test_terminal_prints_a_refused_message_and_ignores_acknowledgements() -> Non
         [],
     )
     assert render({"type": "ack", "id": "s:1", "new": True}) == ([], [])
+
+
+def test_terminal_numbers_buttons_across_frames_until_the_customer_types() -> None:
+    _, buttons = render({"type": "bot", "text": "A?", "buttons": [{"title": "Oui", "payload": "/affirm"}]})
+    second, more = render({"type": "bot", "text": "B?", "buttons": [{"title": "Non", "payload": "/deny"}]}, first=2)
+    assert second[-1] == "      2) Non" and resolve_input("2", buttons + more) == "/deny"
