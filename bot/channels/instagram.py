@@ -16,65 +16,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.channels.send_api import send_bodies
+from bot.channels import messaging_platform
+from bot.channels.messaging_platform import send_bodies
 from bot.conversation import Inbound, Outbound
 
 CHANNEL = "instagram"
-IGNORED_ATTACHMENTS = ("like_heart",)  # a heart sent as a message: a reaction, nothing to answer
 MAX_TEXT_BYTES = 1000
 
 
-def conversation_id(igsid: str) -> str:
-    """The gateway's id of an Instagram conversation (one per Instagram-scoped user id)."""
-    return f"{CHANNEL}:{igsid}"
-
-
-def _event_to_inbound(event: dict[str, Any], account: str) -> Inbound | None:
-    sender = event.get("sender")
-    sender = sender.get("id") if isinstance(sender, dict) else None
-    if not isinstance(sender, str | int) or str(sender) == account:
-        return None  # no customer, or the brand's own account (an echo)
-    customer = conversation_id(str(sender))
-    message = event.get("message")
-    if isinstance(message, dict):
-        if message.get("is_echo") or message.get("is_deleted") or not message.get("mid"):
-            return None
-        quick_reply = message.get("quick_reply")
-        text = str((quick_reply.get("payload") if isinstance(quick_reply, dict) else None) or message.get("text") or "")
-        attachments = message.get("attachments")
-        first = attachments[0] if isinstance(attachments, list) and attachments else None
-        kind = first.get("type") if isinstance(first, dict) else None
-        if not text and kind in IGNORED_ATTACHMENTS:
-            return None
-        attachment = None if text else str(kind or ("unsupported" if message.get("is_unsupported") else "unknown"))
-        return Inbound(customer, CHANNEL, text, message_id=str(message["mid"]), attachment=attachment)
-    postback = event.get("postback")
-    if isinstance(postback, dict):
-        message_id = postback.get("mid") or f"postback:{sender}:{event.get('timestamp')}"
-        payload = str(postback.get("payload") or postback.get("title") or "")
-        return Inbound(customer, CHANNEL, payload, message_id=str(message_id))
-    return None  # reaction, read, referral...
-
-
 def parse_entries(entries: list[Any]) -> list[Inbound]:
-    """Every customer message in the entries of an ``instagram`` webhook.
+    """Every customer message in the entries of an ``instagram`` webhook (see bot/channels/messaging_platform.py).
 
     Raises:
-        ValueError: when an entry is not an object.
+        ValueError: when an entry is not an object, or its ``messaging`` not a list.
 
     """
-    messages: list[Inbound] = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise ValueError("malformed Instagram webhook: entry is not an object")
-        account = str(entry.get("id", ""))
-        events = entry.get("messaging") or []  # not ``standby``: another app (or a person in Meta's inbox) has those
-        if not isinstance(events, list):
-            raise ValueError("malformed Instagram webhook: messaging is not a list")
-        for event in events:
-            if isinstance(event, dict) and (inbound := _event_to_inbound(event, account)) is not None:
-                messages.append(inbound)
-    return messages
+    return messaging_platform.parse_entries(entries, CHANNEL)
 
 
 def split_text(text: str, limit: int = MAX_TEXT_BYTES) -> list[str]:

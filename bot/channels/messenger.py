@@ -1,8 +1,7 @@
 """Facebook Messenger over the Graph API (httpx): webhook events -> ``Inbound``, ``Outbound`` -> Send API calls.
 
-Outcomes per event: text and quick replies are customer messages (a quick reply sends its payload); postbacks send
-their payload; attachments without text get a polite answer; delivery and read receipts, echoes of the page's
-own messages and anything else are ignored, never answered. Every entry and every event of a batch is read.
+Every entry and every event of a batch is read; each event's outcome is in bot/channels/messaging_platform.py
+(text and quick replies answered, attachments politely acknowledged, receipts and echoes never answered).
 Instagram Direct comes through the same callback URL and signature (``object: "instagram"``, bot/channels/instagram.py).
 
 A send answered with a 2xx counts as delivered even when the answer cannot be read (not JSON, no ``message_id``: a
@@ -22,10 +21,10 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from bot.channels import instagram
+from bot.channels import instagram, messaging_platform
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.channels.base import AcknowledgementCounter, DeliveryError, NoCounter
-from bot.channels.send_api import send_bodies
+from bot.channels.messaging_platform import send_bodies
 from bot.channels.webhooks import BodyTooLarge, Endpoint, Intake, json_body, queue, read_body, too_large
 from bot.config import Settings
 from bot.conversation import Inbound, Outbound
@@ -54,35 +53,6 @@ def verification_challenge(params: dict[str, str], verify_token: str) -> str | N
     return params.get("hub.challenge", "")
 
 
-def conversation_id(psid: str) -> str:
-    """The gateway's id of a Messenger conversation (one per page-scoped user id)."""
-    return f"{CHANNEL}:{psid}"
-
-
-def _event_to_inbound(event: dict[str, Any]) -> Inbound | None:
-    sender = event.get("sender") or {}
-    psid = sender.get("id")
-    if not isinstance(psid, str | int):
-        return None  # user_ref senders (chat plugin before login) cannot be answered through the Send API
-    customer = conversation_id(str(psid))
-    message = event.get("message")
-    if isinstance(message, dict):
-        if message.get("is_echo") or not message.get("mid"):
-            return None
-        quick_reply = message.get("quick_reply") or {}
-        text = quick_reply.get("payload") or message.get("text") or ""
-        attachments = message.get("attachments") or []
-        kind = attachments[0].get("type", "file") if attachments and isinstance(attachments[0], dict) else None
-        attachment = None if text else kind or "unknown"
-        return Inbound(customer, CHANNEL, str(text), message_id=str(message["mid"]), attachment=attachment)
-    postback = event.get("postback")
-    if isinstance(postback, dict):
-        message_id = postback.get("mid") or f"postback:{psid}:{event.get('timestamp')}"
-        payload = str(postback.get("payload") or postback.get("title") or "")
-        return Inbound(customer, CHANNEL, payload, message_id=str(message_id))
-    return None  # delivery, read, reaction, referral...
-
-
 def parse_webhook(data: Any) -> list[Inbound]:
     """Every customer message in a (signed) webhook body: a Page's (Messenger) or an Instagram account's.
 
@@ -96,14 +66,7 @@ def parse_webhook(data: Any) -> list[Inbound]:
         return instagram.parse_entries(data["entry"])
     if data.get("object") != "page":
         raise ValueError("not a Messenger or Instagram webhook")
-    messages: list[Inbound] = []
-    for entry in data["entry"]:
-        if not isinstance(entry, dict):
-            raise ValueError("malformed Messenger webhook: entry is not an object")
-        for event in entry.get("messaging") or []:
-            if isinstance(event, dict) and (inbound := _event_to_inbound(event)) is not None:
-                messages.append(inbound)
-    return messages
+    return messaging_platform.parse_entries(data["entry"], CHANNEL)
 
 
 def split_text(text: str) -> list[str]:
