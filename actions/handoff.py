@@ -153,6 +153,5 @@ class ActionFallback(Action):
         if previous_turn_failed(tracker):
             dispatcher.utter_message(response="utter_offer_advisor")
             return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop else []
-        else:
-            dispatcher.utter_message(response="utter_rephrase")
+        dispatcher.utter_message(response="utter_rephrase")
         return []

@@ -20,12 +20,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.orders import order_ids_mentioned
-from bot.nlp.entity_values import normalize_order_id
-
-# What accepting each offer starts: a form continues the task on the order the offer was about.
-_FORM_OF_OFFER = {"cancel": ("cancel", "cancel_form"), "return": ("return", "return_form")}
-_FORM_OF_TASK = {"cancel": "cancel_form", "return": "return_form"}
+from actions.orders import TASK_FORMS, other_order
 
 
 @dataclass(frozen=True)
@@ -64,16 +59,18 @@ def answer_offer(
     if kind == "advisor" and accepted:
         # The handoff action itself, so that logs and `bot learn` see a handoff; it reads the offer's reason.
         return [FollowupAction("action_handoff")]
-    if kind in _FORM_OF_OFFER and accepted:
-        task, form = _FORM_OF_OFFER[kind]
-        # The offer named the order: it is the one the customer means, no need to ask "order 48213?" again.
-        return [SlotSet("task", task), SlotSet("order_confirmed", True), FollowupAction(form)]
-    form_of_task = _FORM_OF_TASK.get(str(tracker.get_slot("task")))
+    if kind in TASK_FORMS and accepted:
+        # An offer to cancel or return starts that task's form on the order the offer named: it is the one the
+        # customer means, no need to ask "order 48213?" again.
+        return [SlotSet("task", kind), SlotSet("order_confirmed", True), FollowupAction(TASK_FORMS[kind])]
+    form_of_task = TASK_FORMS.get(str(tracker.get_slot("task")))
     if kind == "other_order" and not accepted and form_of_task:
-        current = normalize_order_id(tracker.get_slot("order_id"))
-        others = [order_id for order_id in order_ids_mentioned(tracker) if order_id != current]
-        other = others[0] if len(others) == 1 else None  # the form confirms it ("Order 77120?"), or asks
-        return [SlotSet("order_id", other), SlotSet("order_confirmed", None), FollowupAction(form_of_task)]
+        # The form confirms the other order ("Order 77120?"), or asks for the number.
+        return [
+            SlotSet("order_id", other_order(tracker)),
+            SlotSet("order_confirmed", None),
+            FollowupAction(form_of_task),
+        ]
     if kind == "anything_else" and not accepted:
         dispatcher.utter_message(response="utter_goodbye")
         return []

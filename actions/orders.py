@@ -16,8 +16,8 @@ from actions.backoffice import BackOfficeError, Order, get_backoffice
 from actions.i18n import format_date, format_price, status_label, tracker_language
 from bot.nlp.entity_values import normalize_order_id
 
-# The forms that change an order: before they do, a remembered order is confirmed ("Order 48213?").
-CONFIRMING_FORMS = frozenset({"cancel_form", "return_form"})
+# The tasks that change an order, and their forms: before they do, a remembered order is confirmed ("Order 48213?").
+TASK_FORMS = {"cancel": "cancel_form", "return": "return_form"}
 # A negation in a request to cancel given as the answer to "Do you really want to cancel?": "don't cancel it" and
 # "je ne veux plus l'annuler" are understood as requests to cancel, so they are not taken for a yes.
 _NEGATION = re.compile(
@@ -92,6 +92,13 @@ def order_ids_mentioned(tracker: Tracker) -> list[str]:
     if slot and slot not in found:
         found.append(slot)
     return found
+
+
+def other_order(tracker: Tracker) -> str | None:
+    """The conversation's one order besides the current one ("no, the other order"), or None when not exactly one."""
+    current = normalize_order_id(tracker.get_slot("order_id"))
+    others = [order_id for order_id in order_ids_mentioned(tracker) if order_id != current]
+    return others[0] if len(others) == 1 else None
 
 
 def order_id_before_this_message(tracker: Tracker) -> str | None:
@@ -196,7 +203,7 @@ class OrderFormValidation(FormValidationAction, ABC):
         kept = order_id_before_this_message(tracker)
         asked_about = normalize_order_id(value)
         if (
-            self.form_name() in CONFIRMING_FORMS
+            self.form_name() in TASK_FORMS.values()
             and tracker.active_loop_name == self.form_name()
             and (tracker.latest_message.get("intent") or {}).get("name") == "order_status"
             and kept is not None
@@ -221,9 +228,7 @@ class OrderFormValidation(FormValidationAction, ABC):
         if value is True:
             order_id = normalize_order_id(tracker.get_slot("order_id")) or ""
             return {"order_confirmed": True if order_given_in_task(tracker, self.form_name(), order_id) else None}
-        current = normalize_order_id(tracker.get_slot("order_id"))
-        others = [order_id for order_id in order_ids_mentioned(tracker) if order_id != current]
-        return {"order_id": others[0] if len(others) == 1 else None, "order_confirmed": None}
+        return {"order_id": other_order(tracker), "order_confirmed": None}
 
 
 class ValidateOrderStatusForm(OrderFormValidation):
@@ -251,7 +256,7 @@ class ActionAskOrderId(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """The cancellation's or the return's question, else the plain one."""
         form = tracker.active_loop.get("name") if tracker.active_loop else None
-        task = {"cancel_form": "cancel", "return_form": "return"}.get(form or "") or tracker.get_slot("task")
+        task = next((t for t, f in TASK_FORMS.items() if f == form), None) or tracker.get_slot("task")
         response = {"cancel": "utter_ask_order_id_cancel", "return": "utter_ask_order_id_return"}.get(
             str(task), "utter_ask_order_id"
         )

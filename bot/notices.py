@@ -11,14 +11,19 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TypeVar
 
-from bot.nlp.language import DEFAULT_LANGUAGE, normalize_language
+from bot.nlp.language import DEFAULT_LANGUAGE, Language, normalize_language
 
 T = TypeVar("T")
 
 
+def customer_language(language: str | None) -> Language:
+    """``language`` as a language the texts are written in (``fr-CA`` -> ``fr``), ``DEFAULT_LANGUAGE`` if unknown."""
+    return normalize_language(language) or DEFAULT_LANGUAGE
+
+
 def pick(texts: Mapping[str, T], language: str | None) -> T:
     """The text in ``language``, or in ``DEFAULT_LANGUAGE`` when the language is unknown or has no text."""
-    return texts.get(normalize_language(language) or DEFAULT_LANGUAGE) or texts[DEFAULT_LANGUAGE]
+    return texts.get(customer_language(language)) or texts[DEFAULT_LANGUAGE]
 
 
 # A message the bot cannot read (a sticker, a photo...): {what} is the kind, from ATTACHMENT_NAMES.

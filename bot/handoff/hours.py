@@ -66,5 +66,5 @@ def closed_notice(now_utc: datetime, schedule: Schedule, zone: str, language: st
     opening = next_opening(now_utc.astimezone(ZoneInfo(zone)), schedule)
     if opening is None:
         return None
-    lang = notices.pick({"fr": "fr", "en": "en"}, language)  # "fr-CA" -> "fr", unknown -> the default
+    lang = notices.customer_language(language)
     return notices.closed(notices.format_moment(opening, lang), lang)
