@@ -73,6 +73,7 @@ class Settings:
     messenger_verify_token: str = ""
     messenger_api_url: str = "https://graph.facebook.com"
     messenger_api_version: str = "v19.0"
+    comment_policy_file: str = ""  # the comment desk's policy; empty: bot/comments/policy.yml
     gateway_workers: int = 8
     delay_notice_seconds: float = 5.0
     max_body_bytes: int = 1_000_000
@@ -133,6 +134,7 @@ class Settings:
             messenger_verify_token=env("MESSENGER_VERIFY_TOKEN", ""),
             messenger_api_url=env("MESSENGER_API_URL", defaults.messenger_api_url).rstrip("/"),
             messenger_api_version=env("MESSENGER_API_VERSION", defaults.messenger_api_version),
+            comment_policy_file=env("COMMENT_POLICY_FILE", ""),
             gateway_workers=int(env("GATEWAY_WORKERS", str(defaults.gateway_workers))),
             delay_notice_seconds=float(env("DELAY_NOTICE_SECONDS", str(defaults.delay_notice_seconds))),
             max_body_bytes=int(env("MAX_BODY_BYTES", str(defaults.max_body_bytes))),

@@ -25,6 +25,8 @@ CHANNEL_NAMES = {
     "messenger": "Messenger",
     "instagram": "Instagram",
     "web": "Website chat",
+    "facebook_comments": "Facebook comments",
+    "instagram_comments": "Instagram comments",
     "terminal": "Terminal (bot run)",
     "test": "Test",
 }
@@ -55,6 +57,34 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class PublicComment:
+    """A comment under one of the brand's posts, as the comment desk reads it (Facebook Page or Instagram).
+
+    Attributes:
+        platform: ``facebook`` or ``instagram``.
+        comment_id: The platform's id of the comment (what a reply, a private reply or hiding it names).
+        post_id: The post (Facebook ``post_id``) or media (Instagram ``media.id``) it is under.
+        author_id: Who wrote it (a page- or Instagram-scoped id).
+        account_id: The brand's Page or Instagram account that received it.
+        verb: ``add``, ``edited`` or ``remove``.
+        parent_id: The comment it answers, or None for a top-level comment.
+        created_at: When it was written (Unix time; Instagram gives the delivery's time).
+        mention: The brand was @mentioned in it (Instagram ``mentions``), rather than commented under.
+
+    """
+
+    platform: str
+    comment_id: str
+    post_id: str
+    author_id: str
+    account_id: str
+    verb: str = "add"
+    parent_id: str | None = None
+    created_at: float = 0.0
+    mention: bool = False
+
+
+@dataclass(frozen=True)
 class Inbound:
     """A customer message as every channel sees it.
 
@@ -70,6 +100,8 @@ class Inbound:
         refused: Why the message will not be read (over a limit, see bot/gateway/limits.py), or None.
         language: The conversation's language after this message, as the gateway decided it (bot/gateway/dispatcher.py),
             which Rasa's ``language`` slot then takes (bot/nlp/entity_values.py).
+        comment: For a public comment (channels ``facebook_comments`` and ``instagram_comments``, one conversation per
+            post): where it was written and by whom; the comment desk reads it, not Rasa's dialogue.
 
     """
 
@@ -83,6 +115,13 @@ class Inbound:
     callback_id: str | None = None
     refused: Refusal | None = None
     language: str | None = None
+    comment: PublicComment | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Inbound:
+        """Read back what ``dataclasses.asdict`` wrote (the gateway's queue)."""
+        comment = data.get("comment")
+        return cls(**{**data, "comment": PublicComment(**comment) if isinstance(comment, dict) else None})
 
     @property
     def dedupe_key(self) -> str:

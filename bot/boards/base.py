@@ -30,6 +30,12 @@ class Board(Protocol):
     async def post_in_thread(self, ts: str, text: str, broadcast: bool = False) -> None:
         """Add a message under the ticket (``broadcast``: also to the whole channel)."""
 
+    async def post_card(self, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Show a public comment's card (bot/comments/cards.py); return its id."""
+
+    async def update_card(self, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Show a comment card's new state."""
+
     async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Post a message of its own in the channel (an e-reputation alert); raise ``DeliveryError`` on failure."""
 

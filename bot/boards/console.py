@@ -69,6 +69,14 @@ class ConsoleBoard:
             pipe.ltrim(KEYS("notices"), -50, -1)
             await pipe.execute()
 
+    async def post_card(self, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Show a comment card as a notice (its buttons are Slack's: the console lists what the desk did)."""
+        await self.post_notice(f"💬 {text}")
+        return ""  # no card to update later
+
+    async def update_card(self, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Nothing to update: the console shows cards as notices."""
+
     async def notices(self) -> list[dict[str, Any]]:
         """The kept notices, newest first."""
         return [json.loads(raw) for raw in reversed(await self.redis.lrange(KEYS("notices"), 0, -1))]

@@ -90,6 +90,21 @@ class SlackBoard:
             await self.post_in_thread(ts, f"The chart could not be uploaded ({reason}): `bot report` draws it.")
         return ts
 
+    async def post_card(self, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Post a comment's card (bot/comments/cards.py); return its ts."""
+        try:
+            posted = await self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
+        except SlackApiError as error:
+            raise DeliveryError(f"Slack refused the comment card: {error.response.get('error')}") from error
+        return str(posted["ts"])
+
+    async def update_card(self, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Show a comment card's new state."""
+        try:
+            await self.client.chat_update(channel=self.channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as error:
+            raise DeliveryError(f"Slack refused to update the comment card: {error.response.get('error')}") from error
+
     async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Post in the support channel."""
         try:

@@ -7,7 +7,7 @@ and Send API (a Page token sends to Instagram with Facebook Login). Outcomes per
   answers politely that it reads only text;
 - echoes of the brand's own messages, reactions (a heart sent as a message too), reads and unsent (deleted)
   messages: ignored, never answered;
-- comments and mentions (``changes``): not private messages; left to the comment desk;
+- comments and mentions (``changes``): not private messages; bot/channels/meta_comments.py reads them;
 - ``standby`` events (another app, or a person in Meta's inbox, has the conversation): never answered.
 Instagram refuses a text over 1,000 bytes (UTF-8), so long replies are split at word boundaries under that size.
 """

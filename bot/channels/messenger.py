@@ -2,7 +2,8 @@
 
 Every entry and every event of a batch is read; each event's outcome is in bot/channels/messaging_platform.py
 (text and quick replies answered, attachments politely acknowledged, receipts and echoes never answered).
-Instagram Direct comes through the same callback URL and signature (``object: "instagram"``, bot/channels/instagram.py).
+Instagram Direct comes through the same callback URL and signature (``object: "instagram"``, bot/channels/instagram.py),
+and so do the comments under the brand's posts (bot/channels/meta_comments.py, read by the comment desk).
 
 A send answered with a 2xx counts as delivered even when the answer cannot be read (not JSON, no ``message_id``: a
 misconfigured proxy or an API change): Meta took the message, and sending it again would repeat it to the customer.
@@ -21,7 +22,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from bot.channels import instagram, messaging_platform
+from bot.channels import instagram, messaging_platform, meta_comments
 from bot.channels.acknowledgements import taken_unread, unreadable_answer
 from bot.channels.base import AcknowledgementCounter, DeliveryError, NoCounter
 from bot.channels.messaging_platform import send_bodies
@@ -54,7 +55,10 @@ def verification_challenge(params: dict[str, str], verify_token: str) -> str | N
 
 
 def parse_webhook(data: Any) -> list[Inbound]:
-    """Every customer message in a (signed) webhook body: a Page's (Messenger) or an Instagram account's.
+    """Every customer message and public comment in a (signed) webhook body: a Page's or an Instagram account's.
+
+    Private messages come as ``entry[].messaging[]`` (Messenger, Instagram Direct), comments as ``entry[].changes[]``
+    (Page ``feed``, Instagram ``comments`` and ``mentions``: bot/channels/meta_comments.py).
 
     Raises:
         ValueError: when ``data`` is neither a page nor an instagram webhook.
@@ -62,11 +66,14 @@ def parse_webhook(data: Any) -> list[Inbound]:
     """
     if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
         raise ValueError("not a Messenger or Instagram webhook")
-    if data.get("object") == "instagram":
-        return instagram.parse_entries(data["entry"])
-    if data.get("object") != "page":
+    platform_object = data.get("object")
+    if platform_object == "instagram":
+        messages = instagram.parse_entries(data["entry"])
+    elif platform_object == "page":
+        messages = messaging_platform.parse_entries(data["entry"], CHANNEL)
+    else:
         raise ValueError("not a Messenger or Instagram webhook")
-    return messaging_platform.parse_entries(data["entry"], CHANNEL)
+    return messages + meta_comments.parse_changes(data["entry"], platform_object)
 
 
 def split_text(text: str) -> list[str]:

@@ -52,6 +52,7 @@ class RasaPort(Protocol):
 HandoffHook = Callable[[Inbound, Handoff], Awaitable[None]]
 MessageHook = Callable[[Inbound, BotReply], Awaitable[None]]
 InterceptHook = Callable[[Inbound], Awaitable[bool]]
+Reader = Callable[[Inbound], Awaitable[None]]  # takes a message that is not for the bot (a public comment)
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,16 @@ class Dispatcher:
         after_message: MessageHook | None = None,
         before_message: InterceptHook | None = None,
         metrics: Metrics | None = None,
+        readers: Mapping[str, Reader] | None = None,
     ) -> None:
         """Wire the dispatcher; ``senders`` maps a channel name to its outbound side.
 
         ``on_handoff`` runs when the bot hands a conversation over; ``after_message`` after each message Rasa
         handled (e.g. to mirror it to a person); ``before_message`` may take a message itself (returning True),
         e.g. the answer to a satisfaction question. Each may raise ``DeliveryError`` to have the message retried
-        (with backoff; parked after ``max_attempts``, like any other exception).
+        (with backoff; parked after ``max_attempts``, like any other exception). ``readers`` take the messages of
+        channels that are not conversations with the bot (public comments: bot/comments/desk.py), in the same order,
+        once each, with the same retries.
         """
         self.store = store
         self.rasa = rasa
@@ -125,6 +129,7 @@ class Dispatcher:
         self.on_handoff = on_handoff
         self.after_message = after_message
         self.before_message = before_message
+        self.readers = dict(readers or {})
         self.metrics = metrics or Metrics()
         self.worker_id = uuid.uuid4().hex
         self._attempts: dict[str, int] = {}
@@ -301,6 +306,16 @@ class Dispatcher:
     async def handle_message(self, queued: QueuedMessage) -> Retry | None:
         """Handle one message; None when done, else why it must be tried again later."""
         message = queued.message
+        reader = self.readers.get(message.channel)
+        if reader is not None:
+            try:
+                await reader(message)
+            except DeliveryError as error:
+                if error.permanent:
+                    log.error("%s could not be handled, left as is: %s", queued.key, error)
+                    return None
+                return Retry(f"{message.channel}: {error}")
+            return None
         sender = self.senders.get(message.channel)
         if sender is None:
             log.error("no sender for channel %s; dropping %s", message.channel, queued.key)

@@ -122,6 +122,12 @@ class Metrics:
             "Customer messages set aside after repeated failures, kept in Redis for a person (read at scrape time)",
             registry=r,
         )
+        self.comments = Counter(
+            "passerelle_comments",
+            "Public comments read by the comment desk, by decision (public_reply, private_reply, ticket, hide, leave)",
+            ["channel", "action"],
+            registry=r,
+        )
         self.nlu_confidence = Histogram(
             "passerelle_nlu_confidence",
             "Confidence of the best intent for each customer message",
@@ -132,6 +138,10 @@ class Metrics:
     def refused(self, channel: str, reason: str) -> None:
         """Count a message not read because it broke a limit (``too_long``, ``flood``, ``flood_quiet``)."""
         self.refusals.labels(channel, reason).inc()
+
+    def comment(self, channel: str, action: str) -> None:
+        """Count a public comment and what the comment desk decided for it."""
+        self.comments.labels(channel, action).inc()
 
     def queued(self, channel: str, new: bool) -> None:
         """Count a customer message accepted, or a repeated delivery dropped."""

@@ -102,7 +102,7 @@ class QueuedMessage:
     def from_json(cls, raw: str | bytes) -> QueuedMessage:
         """Read back from the queue."""
         data = json.loads(raw)
-        return cls(message=Inbound(**data["message"]), enqueued_at=float(data["enqueued_at"]))
+        return cls(message=Inbound.from_dict(data["message"]), enqueued_at=float(data["enqueued_at"]))
 
 
 @dataclass(frozen=True)

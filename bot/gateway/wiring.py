@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.boards.base import Board, open_board
 from bot.boards.slack import SlackBoard
-from bot.channels import instagram, messenger, telegram, terminal, webchat
+from bot.channels import instagram, messenger, meta_comments, telegram, terminal, webchat
 from bot.channels.base import Sender
 from bot.channels.telegram_link import TelegramLink
+from bot.comments.desk import CommentDesk
+from bot.comments.graph import GraphComments
+from bot.comments.policy import Policy, PolicyError, load_policy
 from bot.config import Settings
 from bot.conversation import BotReply, Inbound
 from bot.dialogue.event_log import LatestParse
@@ -46,6 +50,7 @@ class Gateway:
     slack_handler: Any = None
     slack_app: Any = None
     desk: Desk | None = None
+    comments: CommentDesk | None = None
     board: Board | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
@@ -53,8 +58,12 @@ class Gateway:
     watch: ReputationWatch | None = None
 
     async def accept(self, message: Inbound) -> bool:
-        """Queue a new message, flagged if it breaks a limit (bot/gateway/limits.py); False for a repeated delivery."""
-        new = await self.store.enqueue(await screen(message, self.store, self.limits))
+        """Queue a new message, flagged if it breaks a limit (bot/gateway/limits.py); False for a repeated delivery.
+
+        Public comments are not screened: many people comment under one post, which is not a flood.
+        """
+        screened = message if message.comment is not None else await screen(message, self.store, self.limits)
+        new = await self.store.enqueue(screened)
         self.metrics.queued(message.channel, new)
         return new
 
@@ -88,7 +97,29 @@ def _senders(settings: Settings, store: RedisStore, metrics: Metrics) -> tuple[d
     return senders, bot
 
 
-def _slack(settings: Settings, desk: Desk, board: Board, store: RedisStore) -> tuple[Any, Any]:
+def comment_policy(settings: Settings) -> Policy:
+    """The comment desk's policy; the shipped one (safe: no public reply, no hiding) when the chosen file is broken."""
+    try:
+        return load_policy(Path(settings.comment_policy_file) if settings.comment_policy_file else None)
+    except PolicyError as error:
+        log.error("the comment policy cannot be used, the shipped safe policy applies (see bot doctor): %s", error)
+        return load_policy()
+
+
+def _comments(
+    settings: Settings, redis: Any, rasa: RasaClient, board: Board, journal: RedisJournal, metrics: Metrics
+) -> CommentDesk | None:
+    """The comment desk, when the Page's token is set (it reads and answers the Page's and Instagram's comments)."""
+    if not settings.messenger_page_token:
+        return None
+    meta = GraphComments(settings.messenger_page_token, settings.messenger_api_url, settings.messenger_api_version)
+    policy = comment_policy(settings)
+    return CommentDesk(redis, rasa, meta, board, policy, journal=journal, counted=metrics.comment)
+
+
+def _slack(
+    settings: Settings, desk: Desk, board: Board, store: RedisStore, comments: CommentDesk | None
+) -> tuple[Any, Any]:
     """The slack-bolt app (the managers' clicks and replies) and its HTTP handler, when the board is Slack."""
     if not isinstance(board, SlackBoard):
         return None, None
@@ -97,6 +128,10 @@ def _slack(settings: Settings, desk: Desk, board: Board, store: RedisStore) -> t
     from bot.handoff.slack_app import build_slack_app
 
     slack_app = build_slack_app(desk, board.client, settings.slack_signing_secret, store.redis)
+    if comments is not None:
+        from bot.comments.slack_actions import register
+
+        register(slack_app, comments)
     handler = AsyncSlackRequestHandler(slack_app) if settings.slack_signing_secret else None
     if not settings.slack_signing_secret and not settings.slack_app_token:
         log.warning(
@@ -133,6 +168,7 @@ def build_gateway(settings: Settings, metrics: Metrics | None = None) -> Gateway
         metrics=metrics,
         journal=journal,
     )
+    comments = _comments(settings, store.redis, rasa, board, journal, metrics)
     probe = NluProbe(LatestParse(store.redis, rasa), metrics)
     recorder = JournalRecorder(journal, store.get_language)
 
@@ -148,8 +184,9 @@ def build_gateway(settings: Settings, metrics: Metrics | None = None) -> Gateway
         after_message=after_message,
         before_message=desk.before_message,
         metrics=metrics,
+        readers={} if comments is None else dict.fromkeys(meta_comments.CHANNELS, comments.handle),
     )
-    slack_app, handler = _slack(settings, desk, board, store)
+    slack_app, handler = _slack(settings, desk, board, store, comments)
     link = TelegramLink(bot, settings.public_url, settings.telegram_webhook_secret) if bot is not None else None
     return Gateway(
         settings,
@@ -161,6 +198,7 @@ def build_gateway(settings: Settings, metrics: Metrics | None = None) -> Gateway
         slack_handler=handler,
         slack_app=slack_app,
         desk=desk,
+        comments=comments,
         board=board,
         metrics=metrics,
         limits=Limits(settings.max_message_chars, settings.flood_limit_messages, settings.flood_limit_window_seconds),

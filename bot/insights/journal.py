@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 KEYS = Namespace("journal")
 
 MESSAGE, HANDOFF, CLAIM, RATING = "message", "handoff", "claim", "rating"
+# A public comment under the brand's posts (the desk's decision in ``reason``), and how it was answered
+# (``reason``: public, private, hidden; ``seconds`` after it was written): bot/comments/desk.py.
+COMMENT, COMMENT_ANSWER = "comment", "comment_answer"
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,9 @@ class Event:
     """One thing that happened in a conversation.
 
     Attributes:
-        kind: ``message`` (a customer message the bot read), ``handoff``, ``claim`` (a person took it over) or
-            ``rating`` (the customer's 1-5 satisfaction answer).
+        kind: ``message`` (a customer message the bot read), ``handoff``, ``claim`` (a person took it over),
+            ``rating`` (the customer's 1-5 satisfaction answer), ``comment`` (a public comment the comment desk read)
+            or ``comment_answer`` (it was answered in public or in private, or hidden).
         at: Unix time.
         conversation_id: The conversation (``telegram:123``).
         channel: Its channel.
@@ -39,7 +43,7 @@ class Event:
         unhandled: The bot did not handle the message (fallback, low confidence, or declined as out of scope).
         sentiment: The message's sentiment score, -1 to 1 (messages).
         text: The redacted text, kept only for unhandled or negative messages.
-        reason: Why the conversation was handed over (handoffs).
+        reason: Why the conversation was handed over (handoffs); the desk's action (comments); how (comment answers).
         seconds: From the ticket to the claim (claims).
         rating: 1-5 (ratings).
         id: Unique; an event whose id was recorded already is not recorded again.

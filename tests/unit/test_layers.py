@@ -13,7 +13,7 @@ LAYERS = [
     {"notices", "rasa_client", "dialogue"},
     {"channels", "learn"},
     {"insights"},
-    {"handoff"},
+    {"handoff", "comments"},
     {"boards"},
     {"gateway"},
     {"doctor", "bench", "local", "cli", "__main__"},

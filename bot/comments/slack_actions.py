@@ -1,0 +1,73 @@
+"""The comment cards' buttons in Slack (slack-bolt): reply in public or in private (in a form), hide, done.
+
+Registered on the same bolt app as the handoff tickets (bot/handoff/slack_app.py), so the same signature check and
+the same Socket Mode or HTTP mode apply. A reply that cannot be sent (a second private reply, past Meta's 7 days, a
+deleted comment) is refused in the form itself; one that Meta refuses is said on the card.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.channels.base import DeliveryError
+from bot.comments.cards import DONE, HIDE, REPLY_FORM, REPLY_PRIVATE, REPLY_PUBLIC, reply_form
+from bot.comments.desk import CommentDesk, Reply
+
+log = logging.getLogger(__name__)
+Ack = Callable[..., Awaitable[None]]
+
+
+def register(app: AsyncApp, desk: CommentDesk) -> None:
+    """Handle the comment cards' buttons and reply form on ``app``."""
+
+    async def open_form(ack: Ack, body: dict[str, Any], public: bool) -> None:
+        await ack()
+        card = await desk.card(body["actions"][0]["value"])
+        if card is None:
+            return
+        await app.client.views_open(trigger_id=body["trigger_id"], view=reply_form(card, public))
+
+    @app.action(REPLY_PUBLIC)
+    async def reply_public(ack: Ack, body: dict[str, Any]) -> None:
+        await open_form(ack, body, public=True)
+
+    @app.action(REPLY_PRIVATE)
+    async def reply_private(ack: Ack, body: dict[str, Any]) -> None:
+        await open_form(ack, body, public=False)
+
+    @app.view(REPLY_FORM)
+    async def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        kind, _, key = str(view.get("private_metadata", "")).partition("|")
+        reply = (((view.get("state") or {}).get("values") or {}).get("reply") or {}).get("text", {}).get("value") or ""
+        if kind not in ("public", "private") or not reply.strip():
+            await ack(response_action="errors", errors={"reply": "Write a reply first."})
+            return
+        user = body["user"]["id"]
+        try:
+            problem = await desk.manager_reply(key, cast(Reply, kind), reply.strip(), user)
+        except DeliveryError as error:
+            await ack()
+            await desk.refused(key, f"<@{user}>'s {kind} reply was not sent: {error}")
+            return
+        if problem is not None:
+            await ack(response_action="errors", errors={"reply": problem})
+            return
+        await ack()
+
+    @app.action(HIDE)
+    async def hide(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        key, user = body["actions"][0]["value"], body["user"]["id"]
+        try:
+            await desk.manager_hide(key, user)
+        except DeliveryError as error:
+            await desk.refused(key, f"<@{user}> could not hide it: {error}")
+
+    @app.action(DONE)
+    async def done(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        await desk.manager_done(body["actions"][0]["value"], body["user"]["id"])

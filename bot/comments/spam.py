@@ -1,0 +1,71 @@
+"""Spam and abuse in public comments, French and English: a few visible signals, combined so that one is not enough.
+
+Spam under a brand's posts is mostly the same few things: an offer of money or crypto, a "DM me" or "check my
+profile", a link or a WhatsApp number to take the conversation elsewhere, a chain of tagged accounts, and insults.
+A customer's complaint may carry a link (a photo of the parcel) or a swear word; it must reach a person, not be
+hidden, so a link alone, an offer alone or swearing is not spam: spam is an invitation elsewhere plus an offer or
+a solicitation, three tagged accounts, or an insult aimed at someone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+LINK = re.compile(
+    r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ly|me|ru|top|shop|site|link|info|biz|click|online)\b"
+)
+CONTACT = re.compile(r"whats\s?app|telegram|wa\.me|t\.me|\bsnap(?:chat)?\b|\+?\d(?:[\s.-]?\d){8,}")
+SOLICITATION = re.compile(
+    r"\b(?:dm|pm|inbox|message|text|write to|contact) (?:me|us)\b|\bdm (?:for|to)\b|"
+    r"check (?:out )?my (?:profile|bio|page|account)|\bfollow (?:me|back|my)\b|link in (?:my )?bio|\bcollab\b|"
+    r"promo code|brand ambassador|ecri[st][- ]moi|envoie[- ]moi|contacte[- ]moi|regarde[zr]? mon (?:profil|compte)|"
+    r"abonne[- ]toi|abonnez[- ]vous a moi|suivez[- ]moi|lien dans (?:ma|la) bio|code promo|ambassadeur|ambassadrice"
+)
+OFFER = re.compile(
+    r"\b(?:crypto|bitcoin|btc|forex|binary options?|investment|invest(?:ir|issez)?|trading|giveaway|earn \$?\d+|"
+    r"make money|\$\d+ (?:a|per) (?:day|week)|gagne[rz]? \d+|argent facile|revenus? passifs?|sugar daddy|"
+    r"free followers|followers gratuits|onlyfans|casino|paris sportifs)\b"
+)
+INSULT = re.compile(
+    r"\b(?:fuck (?:you|u|off)|asshole|bitch|cunt|retard|moron|connard|connasse|encule|salope|pute|batard|"
+    r"ta gueule|nique ta|fils de pute)s?\b"
+)
+TAG = re.compile(r"(?<![\w@])@[\w.]{2,}")
+
+
+@dataclass(frozen=True)
+class SpamReading:
+    """Whether a comment is spam or abuse, and the signals that said so (shown on cards)."""
+
+    spam: bool
+    signals: tuple[str, ...] = ()
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: ``Écris-moi`` and ``ecris-moi`` read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def read_spam(text: str) -> SpamReading:
+    """The spam signals in ``text`` and whether they add up to spam (see the module's docstring)."""
+    plain = _plain(text)
+    found = {
+        "link": bool(LINK.search(plain)),
+        "contact elsewhere": bool(CONTACT.search(plain)),
+        "solicitation": bool(SOLICITATION.search(plain)),
+        "money offer": bool(OFFER.search(plain)),
+        "insult": bool(INSULT.search(plain)),
+        "tagged accounts": len(TAG.findall(text)) >= 3,
+    }
+    signals = tuple(name for name, on in found.items() if on)
+    elsewhere = found["link"] or found["contact elsewhere"]
+    spam = (
+        (elsewhere and (found["solicitation"] or found["money offer"]))
+        or (found["solicitation"] and found["money offer"])
+        or found["insult"]
+        or found["tagged accounts"]
+    )
+    return SpamReading(spam, signals)

@@ -1,0 +1,86 @@
+"""The comment desk's policy (bot/comments/policy.yml): rules read top to bottom, safe switches, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.comments.policy import DEFAULT_POLICY, Policy, PolicyError, Reading, load_policy, parse_policy
+
+SHIPPED = load_policy()
+
+
+def reading(intent: str | None = "store_info", sentiment: float = 0.0, spam: bool = False) -> Reading:
+    return Reading(intent, 0.9, sentiment, "fr", spam=spam, unsure=intent is None)
+
+
+def with_switches(**switches: bool) -> Policy:
+    data = yaml.safe_load(DEFAULT_POLICY.read_text(encoding="utf-8"))
+    return parse_policy({**data, **switches})
+
+
+def test_shipped_policy_is_safe_no_public_reply_and_no_hiding() -> None:
+    assert (SHIPPED.public_replies, SHIPPED.hide_spam) == (False, False)
+    question = SHIPPED.decide(reading("store_info"))
+    assert (question.action, question.answer) == ("private_reply", "store_info")  # the answer goes in private
+    assert "public replies are off" in question.why
+    assert SHIPPED.decide(reading("greet", spam=True)).action == "leave"  # flagged, left visible
+
+
+def test_switched_on_the_brand_answers_in_public_and_hides_spam() -> None:
+    policy = with_switches(public_replies=True, hide_spam=True)
+    assert policy.decide(reading("product_availability")).action == "public_reply"
+    assert policy.decide(reading("greet", spam=True)).action == "hide"
+
+
+@pytest.mark.parametrize("intent", ["order_status", "cancel_order", "payment_issue", "account_access"])
+def test_orders_accounts_and_payments_are_never_answered_in_public(intent: str) -> None:
+    policy = with_switches(public_replies=True)
+    decision = policy.decide(reading(intent))
+    assert (decision.action, decision.answer) == ("private_reply", "continue_in_private")
+
+
+@pytest.mark.parametrize(
+    ("given", "action"),
+    [
+        (reading("complaint"), "ticket"),
+        (reading("request_human"), "ticket"),
+        (reading("store_info", sentiment=-0.7), "ticket"),  # an angry question: a person, first
+        (reading("greet", sentiment=0.8), "leave"),  # praise
+        (reading(None), "leave"),  # off-topic or unsure
+    ],
+)
+def test_complaints_and_strong_negativity_go_to_a_person_the_rest_is_left(given: Reading, action: str) -> None:
+    assert SHIPPED.decide(given).action == action
+
+
+def test_answers_exist_in_both_languages_with_the_authors_name() -> None:
+    assert SHIPPED.answer("continue_in_private", "en", "Lea").startswith("Hi Lea,")
+    assert SHIPPED.answer("continue_in_private", "fr", "Lea").startswith("Bonjour Lea,")
+    assert SHIPPED.answer("continue_in_private", "de", None).startswith("Bonjour,")  # French by default; no name
+
+
+@pytest.mark.parametrize(
+    ("broken", "says"),
+    [
+        ({"rules": [{"do": "shout"}]}, "rule 1: needs `do:`"),
+        ({"rules": [{"when": {"mood": "bad"}, "do": "leave"}]}, "takes only"),
+        ({"rules": [{"do": "private_reply", "answer": "nope"}]}, "needs `answer:`"),
+        ({"rules": [], "answers": {"x": {"fr": "Bonjour"}}}, "answer x: needs both"),
+        ({"rules": [], "public_replies": "yes"}, "`public_replies:` is true or false"),
+        ({"rules": [{"when": {"sentiment_at_most": -3}, "do": "ticket"}]}, "from -1 to 1"),
+        ({}, "needs `rules:`"),
+    ],
+)
+def test_a_broken_policy_says_where(broken: dict[str, object], says: str) -> None:
+    with pytest.raises(PolicyError, match=says.replace("`", "`").replace("(", r"\(")):
+        parse_policy(broken)
+
+
+def test_an_unreadable_file_names_itself(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yml"
+    path.write_text("rules: [\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=str(path)):
+        load_policy(path)
