@@ -27,6 +27,7 @@ from bot.insights.journal import COMMENT, COMMENT_ANSWER, Event, Journal, record
 from bot.keyspace import Namespace, text
 from bot.learn.pii import redact
 from bot.nlp.language import detect_language
+from bot.nlp.question import is_question
 from bot.rasa_client import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class CommentDesk:
             language=str(sentiment.get("language") or detect_language(comment_text)),
             spam=read_spam(comment_text).spam,
             unsure=unsure,
+            question=is_question(comment_text),
         )
 
     async def handle(self, message: Inbound) -> None:

@@ -1,6 +1,6 @@
 """The comment desk's policy: readable rules (bot/comments/policy.yml) from a comment's reading to one action.
 
-Pure: the desk reads the comment (bot/comments/reading.py), the policy decides, the desk acts. The safe defaults
+Pure: the desk reads the comment (``CommentDesk.read``), the policy decides, the desk acts. The safe defaults
 hold even when a rule asks for more: no public reply unless ``public_replies`` is on (the rule's answer goes in
 private instead), no hiding unless ``hide_spam`` is on (the comment is left visible, and counted).
 """
@@ -17,7 +17,7 @@ Action = Literal["public_reply", "private_reply", "ticket", "hide", "leave"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 LANGUAGES = ("fr", "en")
 DEFAULT_POLICY = Path(__file__).with_name("policy.yml")
-CONDITIONS = ("intents", "sentiment_at_most", "spam", "unsure")
+CONDITIONS = ("intents", "sentiment_at_most", "spam", "unsure", "question")
 
 
 class PolicyError(ValueError):
@@ -35,6 +35,8 @@ class Reading:
         language: ``fr`` or ``en``.
         spam: It reads as spam or abuse (bot/comments/spam.py).
         unsure: Fallback, out of scope, or under the policy's ``min_confidence``.
+        question: It asks something (a question mark, or it opens like a question): only questions get answers,
+            so that praise the model takes for a question is not answered.
 
     """
 
@@ -44,6 +46,7 @@ class Reading:
     language: str
     spam: bool = False
     unsure: bool = False
+    question: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Rule:
     sentiment_at_most: float | None = None
     spam: bool | None = None
     unsure: bool | None = None
+    question: bool | None = None
     answer: str | None = None
 
     def matches(self, reading: Reading) -> bool:
@@ -64,6 +68,8 @@ class Rule:
         if self.sentiment_at_most is not None and reading.sentiment > self.sentiment_at_most:
             return False
         if self.spam is not None and reading.spam != self.spam:
+            return False
+        if self.question is not None and reading.question != self.question:
             return False
         return self.unsure is None or reading.unsure == self.unsure
 
@@ -118,6 +124,8 @@ def describe(rule: Rule) -> str:
         parts.append("spam" if rule.spam else "not spam")
     if rule.unsure is not None:
         parts.append("unsure what it is about" if rule.unsure else "understood")
+    if rule.question is not None:
+        parts.append("a question" if rule.question else "not a question")
     return (", ".join(parts) or "any comment") + f" → {rule.action.replace('_', ' ')}"
 
 
@@ -134,7 +142,7 @@ def _rule(number: int, raw: Any, answers: dict[str, dict[str, str]]) -> Rule:
     at_most = when.get("sentiment_at_most")
     if at_most is not None and (not isinstance(at_most, int | float) or not -1 <= at_most <= 1):
         raise PolicyError(f"{where}: `sentiment_at_most:` is a number from -1 to 1")
-    for flag in ("spam", "unsure"):
+    for flag in ("spam", "unsure", "question"):
         if flag in when and not isinstance(when[flag], bool):
             raise PolicyError(f"{where}: `{flag}:` is true or false")
     answer = raw.get("answer")
@@ -146,6 +154,7 @@ def _rule(number: int, raw: Any, answers: dict[str, dict[str, str]]) -> Rule:
         sentiment_at_most=None if at_most is None else float(at_most),
         spam=when.get("spam"),
         unsure=when.get("unsure"),
+        question=when.get("question"),
         answer=answer,
     )
 

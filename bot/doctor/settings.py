@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Settings
 from bot.doctor.checks import Check, error, ok, warning
+from bot.doctor.comments import check_comment_desk
 from bot.handoff.hours import parse_schedule
 
 TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{35}$")
@@ -170,5 +171,6 @@ def check_settings(s: Settings) -> list[Check]:
         *check_general_settings(s),
         *check_telegram_settings(s),
         *check_messenger_settings(s),
+        *check_comment_desk(s),
         *check_slack_settings(s),
     ]

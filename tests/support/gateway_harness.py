@@ -178,6 +178,36 @@ def instagram_body(igsid: str, text: str = "", attachment: str | None = None) ->
     return json.dumps({"object": "instagram", "entry": [entry]}, ensure_ascii=False).encode()
 
 
+def facebook_comment_body(
+    comment_id: str,
+    post_id: str,
+    text: str,
+    author: str = "PSID_COMMENTER",
+    name: str = "Léa Martin",
+    verb: str = "add",
+) -> bytes:
+    """A Page ``feed`` webhook body for one comment, shaped like Meta's (tests/fixtures/meta_social/bottender_*)."""
+    value = {
+        "from": {"id": author, "name": name},
+        "item": "comment",
+        "comment_id": comment_id,
+        "post_id": post_id,
+        "verb": verb,
+        "parent_id": post_id,
+        "created_time": int(time.time()),
+        "message": text,
+    }
+    entry = {"id": "PAGE", "time": int(time.time()), "changes": [{"field": "feed", "value": value}]}
+    return json.dumps({"object": "page", "entry": [entry]}, ensure_ascii=False).encode()
+
+
+def instagram_comment_body(comment_id: str, media_id: str, text: str, author: str = "IGSID_COMMENTER") -> bytes:
+    """An Instagram ``comments`` webhook body for one top-level comment (tests/fixtures/meta_social/constructed_*)."""
+    value = {"from": {"id": author, "username": "lea.m"}, "media": {"id": media_id}, "id": comment_id, "text": text}
+    entry = {"id": "IGACCOUNT", "time": int(time.time()), "changes": [{"field": "comments", "value": value}]}
+    return json.dumps({"object": "instagram", "entry": [entry]}, ensure_ascii=False).encode()
+
+
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -235,6 +265,23 @@ def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") ->
     from urllib.parse import quote
 
     return ("payload=" + quote(json.dumps(slack_button_payload(action_id, conversation_id, user)))).encode()
+
+
+def slack_form_submission(view: dict[str, Any], values: dict[str, str], user: str = "U_AGENT") -> bytes:
+    """A view_submission interactivity request body: the manager filled the modal ``view`` and pressed Send."""
+    from urllib.parse import quote
+
+    state = {"values": {block: {"text": {"type": "plain_text_input", "value": v}} for block, v in values.items()}}
+    payload = {
+        "type": "view_submission",
+        "user": {"id": user, "username": "camille.cm"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "4.5.6",
+        "view": {**view, "state": state},
+    }
+    return ("payload=" + quote(json.dumps(payload))).encode()
 
 
 _event = iter(range(1, 10**9))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.comments.policy import DEFAULT_POLICY, Policy, PolicyError, Reading, load_policy, parse_policy
+from bot.nlp.question import is_question
 
 SHIPPED = load_policy()
 
 
 def reading(intent: str | None = "store_info", sentiment: float = 0.0, spam: bool = False) -> Reading:
     return Reading(intent, 0.9, sentiment, "fr", spam=spam, unsure=intent is None)
+
+
+def question(intent: str) -> Reading:
+    return replace(reading(intent), question=True)
 
 
 def with_switches(**switches: bool) -> Policy:
@@ -23,15 +29,15 @@ def with_switches(**switches: bool) -> Policy:
 
 def test_shipped_policy_is_safe_no_public_reply_and_no_hiding() -> None:
     assert (SHIPPED.public_replies, SHIPPED.hide_spam) == (False, False)
-    question = SHIPPED.decide(reading("store_info"))
-    assert (question.action, question.answer) == ("private_reply", "store_info")  # the answer goes in private
-    assert "public replies are off" in question.why
+    asked = SHIPPED.decide(question("store_info"))
+    assert (asked.action, asked.answer) == ("private_reply", "store_info")  # the answer goes in private
+    assert "public replies are off" in asked.why
     assert SHIPPED.decide(reading("greet", spam=True)).action == "leave"  # flagged, left visible
 
 
 def test_switched_on_the_brand_answers_in_public_and_hides_spam() -> None:
     policy = with_switches(public_replies=True, hide_spam=True)
-    assert policy.decide(reading("product_availability")).action == "public_reply"
+    assert policy.decide(question("product_availability")).action == "public_reply"
     assert policy.decide(reading("greet", spam=True)).action == "hide"
 
 
@@ -84,3 +90,27 @@ def test_an_unreadable_file_names_itself(tmp_path: Path) -> None:
     path.write_text("rules: [\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=str(path)):
         load_policy(path)
+
+
+def test_only_questions_get_an_answer_praise_read_as_a_question_is_left_alone() -> None:
+    policy = with_switches(public_replies=True)
+    asked = replace(reading("product_availability"), question=True)
+    assert policy.decide(asked).action == "public_reply"
+    assert policy.decide(reading("product_availability")).action == "leave"
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Vous avez une boutique à Lyon ?", True),
+        ("Avez-vous la robe bleue en 38", True),
+        ("Où est votre boutique", True),
+        ("Do you ship to Belgium", True),
+        ("Super. Is the blue one back", True),
+        ("Magnifique collection 😍", False),
+        ("Love it!", False),
+        ("Ma commande n'est pas arrivée", False),
+    ],
+)
+def test_questions_are_recognised_in_french_and_english(text: str, asks: bool) -> None:
+    assert is_question(text) == asks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from bot.config import Settings
 from bot.doctor.checks import Check
@@ -72,3 +73,20 @@ def test_the_report_is_one_line_per_check_without_secrets_and_fails_on_an_error(
     assert lines[0] == "ok      rasa: fine"
     assert lines[1] == "error   slack auth: [redacted] refused -> copy it again"
     assert report([Check("rasa", "ok", "fine")], io.StringIO(), []) == 0
+
+
+def test_doctor_reads_the_comment_policy_and_says_what_is_wrong(tmp_path: Path) -> None:
+    from bot.doctor.comments import check_comment_desk
+
+    meta = {"messenger_page_token": "EAApage", "messenger_app_secret": "s", "messenger_verify_token": "v"}
+    shipped = {c.name: c for c in check_comment_desk(Settings(redis_url="", **meta))}
+    assert shipped["comment policy"].status == "ok" and "no public reply (off)" in shipped["comment policy"].detail
+    assert shipped["comment cards"].status == "warning"  # no Slack: no buttons
+    broken = tmp_path / "policy.yml"
+    broken.write_text("rules:\n  - do: shout\n", encoding="utf-8")
+    found = {c.name: c for c in check_comment_desk(Settings(redis_url="", comment_policy_file=str(broken), **meta))}
+    assert found["comment policy"].status == "error" and "rule 1" in found["comment policy"].detail
+    typo = tmp_path / "typo.yml"
+    typo.write_text("rules:\n  - when: {intents: [oder_status]}\n    do: ticket\n", encoding="utf-8")
+    found = {c.name: c for c in check_comment_desk(Settings(redis_url="", comment_policy_file=str(typo), **meta))}
+    assert "oder_status" in found["comment policy intents"].detail

@@ -128,6 +128,10 @@ class FakeSlack:
                 return JSONResponse(
                     {"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{next(self._ts):06d}"}
                 )
+            if name == "views.open":
+                view = params.get("view")
+                view = json.loads(view) if isinstance(view, str) else view or {}
+                return JSONResponse({"ok": True, "view": {"id": f"V{next(self._ts)}", **view}})
             if name == "chat.update":
                 return JSONResponse({"ok": True, "channel": params.get("channel"), "ts": params.get("ts")})
             if name == "files.getUploadURLExternal":
