@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import redis
 
+from bot.bench import comments as comments_bench
 from bot.bench import gateway as gateway_bench
 from bot.bench import nlu as bench_nlu
 from bot.bench.stats import percentile
@@ -232,9 +233,11 @@ def run_bench(
     stack = Stack(bench_settings)
     stack.start(model)
     sinks = gateway_bench.Sinks()
+    graph = comments_bench.GraphSink()
     try:
-        with serve_in_thread(sinks.app()) as sink_url:
+        with serve_in_thread(sinks.app()) as sink_url, serve_in_thread(graph.app()) as graph_url:
             gateway_env = {
+                **comments_bench.gateway_env(graph_url),
                 "TELEGRAM_TOKEN": _TOKEN,
                 "TELEGRAM_WEBHOOK_SECRET": _SECRET,
                 "TELEGRAM_API_URL": f"{sink_url}/bot",
@@ -268,6 +271,8 @@ def run_bench(
                     figures.update(await bench.overhead())
                     figures["throughput_msgs_per_s"] = await bench.throughput(sample)
                     figures.update(await bench.handoff_relay())
+                    desk = comments_bench.CommentBench(bench_settings.gateway_url, graph, sinks)
+                    figures.update(await desk.measure())
                     figures["rss_mb"] = {"at_rest": at_rest, "under_load": under_load}
                     figures["rasa_workers"] = bench_settings.rasa_workers
                     question = "où en est ma commande 48213 ?"  # needs the action server
