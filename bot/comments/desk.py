@@ -274,6 +274,7 @@ class CommentDesk:
             sentiment=reading.sentiment if reading else None,
             text=redact(message.text) if negative or (reading and reading.unsure) else None,
             reason=decision.action,
+            comment_key=comment_key(message),
             id=f"comment:{message.dedupe_key}",
         )
         await self._journal(event)
@@ -290,6 +291,7 @@ class CommentDesk:
             message.channel,
             reason=how,
             seconds=seconds,
+            comment_key=comment_key(message),
             id=f"comment_answer:{comment_key(message)}:{how}",
         )
         await self._journal(event)

@@ -44,8 +44,10 @@ class Event:
         sentiment: The message's sentiment score, -1 to 1 (messages).
         text: The redacted text, kept only for unhandled or negative messages.
         reason: Why the conversation was handed over (handoffs); the desk's action (comments); how (comment answers).
-        seconds: From the ticket to the claim (claims).
+        seconds: From the ticket to the claim (claims); from the comment being written to the answer (comment answers).
         rating: 1-5 (ratings).
+        comment_key: The comment (``<platform>:<comment id>``) of a ``comment`` or ``comment_answer``: what links an
+            answer to its comment (the conversation is the post, which many comments share).
         id: Unique; an event whose id was recorded already is not recorded again.
 
     """
@@ -62,6 +64,7 @@ class Event:
     reason: str | None = None
     seconds: float | None = None
     rating: int | None = None
+    comment_key: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> str:

@@ -126,6 +126,7 @@ async def test_an_order_question_gets_one_private_reply_even_when_delivered_or_r
     assert meta.calls[0][2].startswith("Hi Lea,")  # in the comment's language
     assert board.cards == {}
     assert [e.reason for e in journal.events if e.kind == COMMENT_ANSWER] == ["private"]
+    assert {e.comment_key for e in journal.events} == {"facebook:c1"}  # how the digest finds a comment's answers
 
 
 async def test_a_question_is_answered_in_public_only_when_the_brand_turned_it_on() -> None:

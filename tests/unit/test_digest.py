@@ -1,4 +1,5 @@
-"""The service digest: a scripted week's figures, the schedule, the renderings, posting, and once per period."""
+"""The service digest: a scripted week's figures (private messages, and public comments apart), the schedule, the
+renderings, posting, and once per period."""
 
 from __future__ import annotations
 
@@ -65,6 +66,37 @@ def rating(cid: str, when: float, stars: int) -> Event:
     return Event("rating", when, cid, cid.split(":")[0], rating=stars)
 
 
+def comment(
+    key: str,
+    when: float,
+    decision: str,
+    sentiment: float | None,
+    intent: str | None = None,
+    text: str | None = None,
+    unhandled: bool = False,
+) -> Event:
+    """A public comment ``<platform>:<comment id>`` under post 1, as the comment desk journals it."""
+    channel = f"{key.split(':')[0]}_comments"
+    return Event(
+        "comment",
+        when,
+        f"{channel}:post1",
+        channel,
+        "fr",
+        intent,
+        unhandled,
+        sentiment,
+        text,
+        decision,
+        comment_key=key,
+    )
+
+
+def answer(key: str, when: float, how: str, seconds: float) -> Event:
+    channel = f"{key.split(':')[0]}_comments"
+    return Event("comment_answer", when, f"{channel}:post1", channel, reason=how, seconds=seconds, comment_key=key)
+
+
 FALLBACK = "nlu_fallback"
 WEEK = [
     # A, telegram, fr: three messages, the first at 00:30 Monday in Paris (still Sunday 23:30 in UTC).
@@ -114,6 +146,37 @@ OUTSIDE = [
     handoff("telegram:10", END + 60, "complaint"),
     rating("telegram:2", END + 5, 1),
 ]
+COMMENTS = [
+    # 1, Facebook, Monday: a store question, answered in private by the bot 65 s after it was written.
+    comment("facebook:1", at(23, 10), "private_reply", 0.5, "store_info"),
+    answer("facebook:1", at(23, 10, 0, 5), "private", 65),
+    # 2, Facebook, Tuesday: a complaint for the team; a manager answers in public 31 min on, then in private too.
+    comment("facebook:2", at(24, 12), "ticket", -0.75, "complaint", "colis jamais arrivé"),
+    answer("facebook:2", at(24, 12, 30), "public", 1860),
+    answer("facebook:2", at(24, 12, 40), "private", 2460),
+    # 3, Facebook, Wednesday: an order question, answered in private after 30 s.
+    comment("facebook:3", at(25, 9), "private_reply", 0.0, "order_status"),
+    answer("facebook:3", at(25, 9, 0, 1), "private", 30),
+    # 4, Instagram, Thursday: asks for a person; sent to the team, never answered (a manager marked it done).
+    comment("instagram:4", at(26, 15), "ticket", 0.0, "request_human"),
+    # 5, Instagram, Friday: the model is unsure; at exactly the negative cut-off; left alone.
+    comment("instagram:5", at(27, 18), "leave", -0.25, None, "bof bof", unhandled=True),
+    # 6, Instagram, Saturday: spam, hidden at once.
+    comment("instagram:6", at(28, 8), "hide", 0.2, None, "gagnez 500 € par jour, écrivez-moi", unhandled=True),
+    answer("instagram:6", at(28, 8, 0, 1), "hidden", 5),
+    # 7, Instagram, Saturday: a mention, no text to read: no score.
+    comment("instagram:7", at(28, 9), "leave", None),
+    # 8, Facebook, Sunday night: a complaint for the team, answered only on Monday (after the period).
+    comment("facebook:8", at(29, 23, 50), "ticket", -0.9, "complaint", "toujours rien reçu"),
+    # 9, Facebook, Sunday: praise, left alone.
+    comment("facebook:9", at(29, 14), "leave", 0.8, "greet"),
+    # 0, Facebook, written the Sunday before: hidden by a manager this Monday (the hiding counts, the comment not).
+    answer("facebook:0", at(23, 8), "hidden", 36_000),
+]
+COMMENTS_OUTSIDE = [
+    comment("facebook:0", START - HOUR, "ticket", -0.5, "complaint", "arnaque"),
+    answer("facebook:8", END + 600, "public", 1200),
+]
 TRAINING = [
     Example(text, intent, language)
     for text, intent, language in [
@@ -139,6 +202,14 @@ async def week() -> Digest:
     digest = summarize(await journal.between(START, END), START, END, PARIS, TRAINING)
     assert summarize(OUTSIDE + WEEK, START, END, PARIS, TRAINING) == digest  # the digest's own filter agrees
     return digest
+
+
+@pytest.fixture(scope="module")
+async def week_with_comments() -> Digest:
+    journal = RedisJournal(fakeredis.FakeAsyncRedis())
+    for event in OUTSIDE + COMMENTS_OUTSIDE + WEEK + COMMENTS:
+        await journal.record(event)
+    return summarize(await journal.between(START, END), START, END, PARIS, TRAINING)
 
 
 def test_the_journal_keeps_a_neutral_sentiment_and_an_instant_claim() -> None:
@@ -214,6 +285,66 @@ def test_without_training_examples_the_topics_are_left_out() -> None:
 
 def test_the_order_of_the_events_does_not_matter(week: Digest) -> None:
     assert summarize(list(reversed(OUTSIDE + WEEK)), START, END, PARIS, TRAINING) == week
+
+
+def test_public_comments_never_change_a_message_figure(week: Digest, week_with_comments: Digest) -> None:
+    assert week.comments is None  # no comment read: no comments part
+    assert replace(week_with_comments, comments=None) == week  # conversations, intents, topics, days: all the same
+
+
+def test_public_comments_are_counted_apart(week_with_comments: Digest) -> None:
+    comments = week_with_comments.comments
+    assert comments is not None
+    assert comments.comments == 9  # 1 to 9; 0 was written the week before
+    assert list(comments.by_channel.items()) == [("facebook_comments", 5), ("instagram_comments", 4)]
+    assert comments.scored == 8  # the mention has no score
+    assert comments.average_sentiment == pytest.approx(-0.05)  # (0.5 - 0.75 + 0 + 0 - 0.25 + 0.2 - 0.9 + 0.8) / 8
+    assert comments.negative == 4  # 2 and 8 (tickets, and under the cut-off), 4 (a ticket), 5 (at the cut-off)
+    assert comments.negative_share == 0.5
+    assert list(comments.decisions.items()) == [("leave", 3), ("ticket", 3), ("private_reply", 2), ("hide", 1)]
+    # To answer: 1, 2, 3 (replies) and 4, 8 (tickets); answered in the week: 1, 2 and 3 (8 only on Monday).
+    assert (comments.to_answer, comments.answered, comments.answered_share) == (5, 3, 0.6)
+    assert comments.answer_median == 65  # first answers: 65 s, 1860 s (the public one), 30 s
+    assert comments.hidden == 2  # 6, and 0 of the week before
+    assert comments.top_intents == [
+        ("complaint", 2),
+        ("greet", 1),
+        ("order_status", 1),
+        ("request_human", 1),
+        ("store_info", 1),
+    ]
+
+
+def test_the_digest_shows_public_comments_in_a_part_of_their_own(week_with_comments: Digest) -> None:
+    page = render_html(week_with_comments, b"\x89PNG fake")
+    figures = [
+        "9 (17 customer messages)",  # the private messages' figures, as without comments
+        "order_status</th><td>4 messages",
+        "Public comments under your posts",
+        "Public comments</th><td>9 (Facebook 5, Instagram 4)",
+        "average -0.05, 50 % negative (4 of 8)",
+        "60 % (3 of 5 to answer)",
+        "median 1 min 05 s",
+        "Comments hidden</th><td>2",
+        "Sent to the team</th><td>3",
+        "Hidden as spam</th><td>1",
+        "complaint</th><td>2 comments",
+    ]
+    for figure in figures:
+        assert figure in page, figure
+    assert page.index("Sentiment by day") < page.index("Public comments under your posts")
+    blocks = digest_blocks(week_with_comments)
+    headers = [b["text"]["text"] for b in blocks if b["type"] == "header"]
+    assert headers == ["Service digest: 23 November 2026 to 29 November 2026", "Public comments under your posts"]
+    text = str(blocks)
+    assert "9 (Facebook 5, Instagram 4)" in text and "60 % (3 of 5 to answer)" in text
+    assert all(len(b["fields"]) <= 10 for b in blocks if "fields" in b)  # Slack's limit per section
+    assert digest_text(week_with_comments).endswith("4 handoffs; 9 public comments")
+
+
+def test_without_comments_the_digest_has_no_comments_part(week: Digest) -> None:
+    assert "comment" not in render_html(week, b"\x89PNG fake").lower()
+    assert "comment" not in str(digest_blocks(week)).lower() and "comment" not in digest_text(week)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,9 @@ Every figure counts the events with ``start <= at < end`` and nothing else; in p
 - *resolved without a human*: conversations (as above) with no ``handoff`` event in the period;
 - *handoffs* are ``handoff`` events (a conversation handed over twice counts twice), *claims* are ``claim`` events
   and *ratings* are ``rating`` events of the period, whenever the ticket or the conversation began;
-- days are local days in the digest's time zone, so a week across a DST change has a 23- or 25-hour day.
+- days are local days in the digest's time zone, so a week across a DST change has a 23- or 25-hour day;
+- public comments under the brand's posts are ``comment`` events, never messages: they count only in their own
+  part (bot/insights/digest/comments.py).
 """
 
 from __future__ import annotations
@@ -21,14 +23,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.insights.digest.comments import PublicComments, summarize_comments
+from bot.insights.digest.counting import TOP, UNKNOWN, most_first, share, top_intents
 from bot.insights.journal import CLAIM, HANDOFF, MESSAGE, RATING, Event
 from bot.learn.evaluate import Example
 from bot.learn.signals import Unhandled
 from bot.nlp.sentiment.scoring import NEGATIVE_TO
-from bot.rasa_client import FALLBACK_INTENT
-
-TOP = 5
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ class Digest:
         negative_share_first_half: Negative share of the scored messages in the period's first half (by time).
         negative_share_second_half: The same in the second half.
         negative_share_change: Second minus first, None when a half has no scored messages.
+        comments: The public comments under the brand's posts, apart; None when none was read in the period.
 
     """
 
@@ -116,6 +117,7 @@ class Digest:
     negative_share_first_half: float | None
     negative_share_second_half: float | None
     negative_share_change: float | None
+    comments: PublicComments | None
 
     @property
     def first_day(self) -> date:
@@ -133,14 +135,6 @@ def local_date(at: float, zone: str) -> date:
     return datetime.fromtimestamp(at, ZoneInfo(zone)).date()
 
 
-def _most_first(counts: Counter[str]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
 def nearest_rank(values: list[float], fraction: float) -> float | None:
     """The smallest value that at least ``fraction`` of the values do not exceed; None when empty."""
     if not values:
@@ -152,7 +146,7 @@ def nearest_rank(values: list[float], fraction: float) -> float | None:
 def negative_share(messages: list[Event]) -> float | None:
     """Share of the scored messages at or below ``NEGATIVE_TO``; None without scored messages."""
     scores = [m.sentiment for m in messages if m.sentiment is not None]
-    return _share(sum(s <= NEGATIVE_TO for s in scores), len(scores))
+    return share(sum(s <= NEGATIVE_TO for s in scores), len(scores))
 
 
 def daily_sentiment(messages: list[Event], first: date, last: date, zone: str) -> list[Day]:
@@ -204,7 +198,6 @@ def summarize(events: list[Event], start: float, end: float, zone: str, training
             language[message.conversation_id] = message.language
     handed_over = {e.conversation_id for e in handoffs}
     resolved = sum(c not in handed_over for c in channel)
-    intents = Counter(m.intent for m in messages if m.intent and m.intent != FALLBACK_INTENT)
     middle = start + (end - start) / 2
     first_half = negative_share([m for m in messages if m.at < middle])
     second_half = negative_share([m for m in messages if m.at >= middle])
@@ -213,23 +206,24 @@ def summarize(events: list[Event], start: float, end: float, zone: str, training
         end=end,
         zone=zone,
         conversations=len(channel),
-        by_channel=dict(_most_first(Counter(channel.values()))),
-        by_language=dict(_most_first(Counter(language.get(c, UNKNOWN) for c in channel))),
+        by_channel=dict(most_first(Counter(channel.values()))),
+        by_language=dict(most_first(Counter(language.get(c, UNKNOWN) for c in channel))),
         messages=len(messages),
         unhandled=sum(m.unhandled for m in messages),
         resolved_without_human=resolved,
-        resolved_share=_share(resolved, len(channel)),
+        resolved_share=share(resolved, len(channel)),
         handoffs=len(handoffs),
-        handoff_reasons=dict(_most_first(Counter(e.reason or UNKNOWN for e in handoffs))),
+        handoff_reasons=dict(most_first(Counter(e.reason or UNKNOWN for e in handoffs))),
         claims=len(claims),
         claim_median=statistics.median(claims) if claims else None,
         claim_p90=nearest_rank(claims, 0.9),
         ratings=len(ratings),
         rating_average=statistics.fmean(ratings) if ratings else None,
-        top_intents=_most_first(intents)[:TOP],
+        top_intents=top_intents(messages),
         topics=[] if training is None else unhandled_topics(messages, training),
         days=daily_sentiment(messages, local_date(start, zone), local_date(end - 1e-3, zone), zone),
         negative_share_first_half=first_half,
         negative_share_second_half=second_half,
         negative_share_change=None if first_half is None or second_half is None else second_half - first_half,
+        comments=summarize_comments(inside),
     )
