@@ -161,7 +161,13 @@ class CommentDesk:
                     raise
                 await self._card(message, reading, Decision("ticket", f"{decision.why}; Meta refused: {error}"))
         elif decision.action == "hide":
-            await self.meta.hide(comment)
+            try:
+                await self.meta.hide(comment)
+            except DeliveryError as error:
+                if not error.permanent:
+                    raise
+                await self._card(message, reading, Decision("ticket", f"{decision.why}; Meta refused: {error}"))
+                return
             await self._answered(message, "hidden")
         elif decision.action == "ticket":
             await self._card(message, reading, decision)

@@ -270,7 +270,7 @@ def test_a_managers_reply_on_messenger_carries_the_human_agent_tag(gateway: str,
     update = platforms.slack.wait_for(lambda m, p: m == "chat.update" and psid in str(p.get("blocks")))
     post_slack(gateway, slack_thread_reply(update["ts"], "Bonjour, Camille à votre service."), "application/json")
     assert platforms.graph.wait_for(psid, 2)[-1] == "Bonjour, Camille à votre service."
-    sent = [b for b in platforms.graph.bodies if b["recipient"]["id"] == psid]
+    sent = [b for b in platforms.graph.bodies if b["recipient"].get("id") == psid]
     assert sent[0]["messaging_type"] == "RESPONSE"
     assert sent[-1]["messaging_type"] == "MESSAGE_TAG" and sent[-1]["tag"] == "HUMAN_AGENT"
 

@@ -174,6 +174,14 @@ async def test_spam_is_hidden_only_when_the_policy_says_so() -> None:
     assert [e.reason for e in journal.events] == ["hide", "hidden"]
 
 
+async def test_meta_refusing_to_hide_spam_brings_it_to_a_person() -> None:
+    desk, meta, board, _ = desk_with(hide_spam=True)
+    meta.fail = [DeliveryError("hide: Meta answered 403 (code 200: permissions error)", permanent=True)]
+    await desk.handle(comment("Earn $500 a day with crypto, DM me"))
+    (blocks,) = board.cards.values()
+    assert "permissions error" in shown(blocks) and HIDE in buttons(blocks)
+
+
 async def test_praise_is_left_alone_and_counted() -> None:
     counted: list[tuple[str, str]] = []
     desk, meta, board, _ = desk_with()

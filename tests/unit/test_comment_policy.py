@@ -56,6 +56,7 @@ def test_orders_accounts_and_payments_are_never_answered_in_public(intent: str) 
         (reading("store_info", sentiment=-0.7), "ticket"),  # an angry question: a person, first
         (reading("greet", sentiment=0.8), "leave"),  # praise
         (reading(None), "leave"),  # off-topic or unsure
+        (reading(None, sentiment=-0.9), "leave"),  # not about the brand: counted in the alerts, no ticket
     ],
 )
 def test_complaints_and_strong_negativity_go_to_a_person_the_rest_is_left(given: Reading, action: str) -> None:
