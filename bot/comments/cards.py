@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from bot.comments.policy import Decision, Reading
-from bot.conversation import CHANNEL_NAMES, Inbound, escape
+from bot.conversation import CHANNEL_NAMES, Inbound, PublicComment, escape
 
 REPLY_PUBLIC = "comment_reply_public"
 REPLY_PRIVATE = "comment_reply_private"
@@ -70,16 +70,24 @@ def comment_key(message: Inbound) -> str:
     return f"{message.comment.platform}:{message.comment.comment_id}"
 
 
-def can_reply_privately(card: CommentCard, now: float) -> str | None:
-    """Why a private reply is no longer possible (Meta's rules), or None when it is."""
-    comment = card.message.comment
-    if card.private_replied:
+def private_reply_refusal(
+    comment: PublicComment, now: float, replied: bool = False, deleted: bool = False
+) -> str | None:
+    """Why Meta would refuse a private reply to ``comment`` now (one per comment, within 7 days), or None."""
+    if replied:
         return "Meta allows one private reply per comment, and it was sent."
-    if card.deleted:
+    if deleted:
         return "Its author deleted the comment."
-    if comment is not None and comment.created_at and now - comment.created_at > PRIVATE_REPLY_WINDOW:
+    if comment.created_at and now - comment.created_at > PRIVATE_REPLY_WINDOW:
         return "Meta allows a private reply within 7 days of the comment only."
     return None
+
+
+def can_reply_privately(card: CommentCard, now: float) -> str | None:
+    """Why the card's comment can no longer get a private reply, or None when it can."""
+    comment = card.message.comment
+    assert comment is not None, "not a comment"
+    return private_reply_refusal(comment, now, card.private_replied, card.deleted)
 
 
 def _sentiment(reading: Reading) -> str:

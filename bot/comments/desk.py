@@ -19,7 +19,14 @@ from typing import Any, Literal, Protocol
 from redis.asyncio import Redis
 
 from bot.channels.base import DeliveryError
-from bot.comments.cards import CommentCard, can_reply_privately, card_blocks, card_text, comment_key
+from bot.comments.cards import (
+    CommentCard,
+    can_reply_privately,
+    card_blocks,
+    card_text,
+    comment_key,
+    private_reply_refusal,
+)
 from bot.comments.policy import Decision, Policy, Reading
 from bot.comments.spam import read_spam
 from bot.conversation import Inbound, PublicComment
@@ -141,8 +148,7 @@ class CommentDesk:
         """A private reply Meta no longer allows (over 7 days) goes to a person instead."""
         if decision.action != "private_reply":
             return decision
-        probe = CommentCard(Inbound("", "", "", comment=comment), Reading(None, 0, 0, "fr"), decision)
-        reason = can_reply_privately(probe, self.clock())
+        reason = private_reply_refusal(comment, self.clock())
         if reason is None:
             return decision
         return Decision("ticket", f"{decision.why}; but {reason[0].lower()}{reason[1:]}")
