@@ -34,6 +34,15 @@ def make_slack_client(token: str, api_url: str) -> AsyncWebClient:
     return client
 
 
+PASSING_TROUBLE = ("ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout")
+
+
+def _refusal(what: str, error: SlackApiError) -> DeliveryError:
+    """Slack's refusal as a ``DeliveryError``, permanent unless Slack's trouble passes (worth trying again)."""
+    reason = error.response.get("error")
+    return DeliveryError(f"Slack refused {what}: {reason}", permanent=reason not in PASSING_TROUBLE)
+
+
 class SlackBoard:
     """Tickets as Block Kit messages in a support channel, conversations in their threads."""
 
@@ -91,19 +100,23 @@ class SlackBoard:
         return ts
 
     async def post_card(self, text: str, blocks: list[dict[str, Any]]) -> str:
-        """Post a comment's card (bot/comments/cards.py); return its ts."""
+        """Post a comment's card (bot/comments/cards.py); return its ts.
+
+        Slack's refusals other than a passing trouble (``channel_not_found``, ``invalid_blocks``...) are permanent: the
+        same card would be refused again.
+        """
         try:
-            posted = await self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
+            posted = await self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks or None)
         except SlackApiError as error:
-            raise DeliveryError(f"Slack refused the comment card: {error.response.get('error')}") from error
+            raise _refusal("the comment card", error) from error
         return str(posted["ts"])
 
     async def update_card(self, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         """Show a comment card's new state."""
         try:
-            await self.client.chat_update(channel=self.channel, ts=ts, text=text, blocks=blocks)
+            await self.client.chat_update(channel=self.channel, ts=ts, text=text, blocks=blocks or None)
         except SlackApiError as error:
-            raise DeliveryError(f"Slack refused to update the comment card: {error.response.get('error')}") from error
+            raise _refusal("the comment card's update", error) from error
 
     async def post_notice(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Post in the support channel."""

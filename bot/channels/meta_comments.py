@@ -42,7 +42,12 @@ def _time(value: Any, default: float) -> float:
 
 def _message(channel: str, comment: PublicComment, text: str, author: str | None) -> Inbound:
     """One comment event as a message of its post's conversation; an edit is a new message per new text."""
-    event = comment.verb if comment.verb != "edited" else f"edited:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    if comment.mention:
+        event = "mention"  # the same comment may come under ``comments`` too: that one must not be taken for a repeat
+    elif comment.verb == "edited":
+        event = f"edited:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    else:
+        event = comment.verb
     return Inbound(
         conversation_id=f"{channel}:{comment.post_id}",
         channel=channel,
@@ -59,9 +64,9 @@ def facebook_comment(value: dict[str, Any], page_id: str, entry_time: float) -> 
         return None  # posts, reactions, photos, shares...
     verb = VERBS.get(str(value.get("verb")))
     sender = _object(value.get("from"))
-    author_id = _id(sender.get("id"))
+    author_id = _id(sender.get("id")) or ""  # no ``from``: the app may not read who wrote it; the comment still counts
     comment_id, post_id = _id(value.get("comment_id")), _id(value.get("post_id"))
-    if verb is None or comment_id is None or post_id is None or author_id is None or author_id == page_id:
+    if verb is None or comment_id is None or post_id is None or author_id == page_id:
         return None
     parent = _id(value.get("parent_id"))
     comment = PublicComment(
@@ -86,7 +91,7 @@ def instagram_comment(field: str, value: dict[str, Any], account_id: str, entry_
         if comment_id is None or media_id is None:
             return None  # a mention in a caption: nothing to answer
         comment = PublicComment("instagram", comment_id, media_id, "", account_id, created_at=entry_time, mention=True)
-        return _message(INSTAGRAM, comment, "", None)
+        return _message(INSTAGRAM, comment, "", None)  # its key differs from the comment's own event
     sender = _object(value.get("from"))
     media = _object(value.get("media"))
     author_id = _id(sender.get("id"))

@@ -23,7 +23,7 @@ PRIVATE_REPLY_WINDOW = 7 * 24 * 3600.0  # Meta: one private reply per comment, w
 
 @dataclass(frozen=True)
 class CommentCard:
-    """A comment on the board, and what was done about it (``history``: lines for the card)."""
+    """A comment on the board, and what was done about it (``history``: mrkdwn lines, quoted text escaped)."""
 
     message: Inbound
     reading: Reading
@@ -99,7 +99,7 @@ def card_text(card: CommentCard) -> str:
     """The plain-text fallback (notifications, the local console)."""
     where = CHANNEL_NAMES.get(card.message.channel, card.message.channel)
     author = card.message.display_name or "someone"
-    return f"{where}: {author} wrote “{card.message.text[:300]}” ({card.decision.why})"
+    return escape(f"{where}: {author} wrote “{card.message.text[:300]}” ({card.decision.why})")
 
 
 def card_blocks(card: CommentCard, now: float) -> list[dict[str, Any]]:
@@ -117,7 +117,7 @@ def card_blocks(card: CommentCard, now: float) -> list[dict[str, Any]]:
         f"*Read as*\n{escape(understood)}",
         f"*Why here*\n{escape(card.decision.why)}",
     ]
-    quoted = escape(message.text[:2500]) or "_(no text)_"
+    quoted = escape(message.text)[:2800] or "_(no text)_"  # Slack's section text: 3,000 characters at most
     kind = "Reply to another comment" if comment.parent_id else "Comment"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"💬 Public comment: {author}"[:150]}},
@@ -125,7 +125,7 @@ def card_blocks(card: CommentCard, now: float) -> list[dict[str, Any]]:
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*{kind}*\n>{quoted}"}},
     ]
     if card.history:
-        lines = "\n".join(escape(line) for line in card.history[-8:])
+        lines = "\n".join(card.history[-8:])  # written as mrkdwn by the desk, their quoted text escaped
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": lines}]})
     buttons: list[tuple[str, str, str | None]] = []
     if not card.deleted and not card.closed:

@@ -5,6 +5,9 @@ and tries again after a failure (a ``DeliveryError`` that is not permanent, Rasa
 twice, and must act once: the decision is kept per comment (``gw:comments:comment:<key>``), and a call that
 writes on Meta's side is marked before it is made: a crash in the middle leaves the mark, and the desk then does not
 write again (a public reply posted twice is worse than one missing, which the card says).
+
+One file over 300 lines because the bot's steps and the managers' actions read and write the same per-comment state
+(the decision, the write marks, the card); split, its invariants would live in two places.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any, Literal, Protocol
 from redis.asyncio import Redis
 
 from bot.channels.base import DeliveryError
+from bot.channels.instagram import MAX_TEXT_BYTES as INSTAGRAM_MESSAGE_BYTES
 from bot.comments.cards import (
     CommentCard,
     can_reply_privately,
@@ -27,9 +31,10 @@ from bot.comments.cards import (
     comment_key,
     private_reply_refusal,
 )
+from bot.comments.graph import UncertainWrite
 from bot.comments.policy import Decision, Policy, Reading
 from bot.comments.spam import read_spam
-from bot.conversation import Inbound, PublicComment
+from bot.conversation import Inbound, PublicComment, escape
 from bot.insights.journal import COMMENT, COMMENT_ANSWER, Event, Journal, record_best_effort
 from bot.keyspace import Namespace, text
 from bot.learn.pii import redact
@@ -56,7 +61,7 @@ class CardBoard(Protocol):
 class MetaComments(Protocol):
     """The Graph API calls of the desk (bot/comments/graph.py)."""
 
-    async def public_reply(self, comment: PublicComment, text: str) -> str:
+    async def public_reply(self, comment: PublicComment, text: str) -> None:
         """Answer under the comment."""
 
     async def private_reply(self, comment: PublicComment, text: str) -> None:
@@ -104,8 +109,14 @@ class CommentDesk:
         """What the comment is about, how it feels, and whether it is spam."""
         parse = await self.nlu.parse(comment_text)
         intent = parse.get("intent") or {}
-        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         sentiment = parse.get("sentiment") or {}
+        ranking = parse.get("intent_ranking") or []
+        if sentiment.get("escalated") and len(ranking) > 1 and isinstance(ranking[1], dict):
+            # Rasa made a strongly negative message a complaint; what it was first says whether it is about the brand
+            original = ranking[1]
+            if original.get("name") in (FALLBACK_INTENT, OUT_OF_SCOPE_INTENT):
+                intent = original
+        name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
         unsure = name in (None, FALLBACK_INTENT, OUT_OF_SCOPE_INTENT) or confidence < self.policy.min_confidence
         return Reading(
             intent=None if unsure else str(name),
@@ -125,7 +136,7 @@ class CommentDesk:
             await self._note(message, "🗑️ Its author deleted the comment.", deleted=True)
             return
         if comment.verb == "edited":
-            await self._note(message, f"✏️ Edited by its author: “{message.text[:300]}”")
+            await self._note(message, f"✏️ Edited by its author: “{escape(message.text[:300])}”")
             return
         state = KEYS("comment", comment_key(message))
         if comment.mention or not message.text.strip():
@@ -165,14 +176,14 @@ class CommentDesk:
             except DeliveryError as error:
                 if not error.permanent:
                     raise
-                await self._card(message, reading, Decision("ticket", f"{decision.why}; Meta refused: {error}"))
+                await self._card(message, reading, Decision("ticket", f"{decision.why}; {_not_done(error)}"))
         elif decision.action == "hide":
             try:
                 await self.meta.hide(comment)
             except DeliveryError as error:
                 if not error.permanent:
                     raise
-                await self._card(message, reading, Decision("ticket", f"{decision.why}; Meta refused: {error}"))
+                await self._card(message, reading, Decision("ticket", f"{decision.why}; {_not_done(error)}"))
                 return
             await self._answered(message, "hidden")
         elif decision.action == "ticket":
@@ -182,7 +193,8 @@ class CommentDesk:
         """Reply once (a second call for the same comment and kind sends nothing); False when it was already sent.
 
         Raises:
-            DeliveryError: when Meta refused or could not be reached (the mark is lifted: it may be tried again).
+            DeliveryError: when Meta refused or could not be reached: the mark is lifted, it may be tried again;
+                but not after an ``UncertainWrite`` (Meta may have made it).
 
         """
         comment = message.comment
@@ -196,6 +208,9 @@ class CommentDesk:
                 await self.meta.public_reply(comment, reply)
             else:
                 await self.meta.private_reply(comment, reply)
+        except UncertainWrite:
+            await self.redis.hset(state, kind, f"unknown, by {who}: Meta did not answer")  # never written again
+            raise
         except DeliveryError:
             await self.redis.hdel(state, kind)
             raise
@@ -210,39 +225,68 @@ class CommentDesk:
             return
         assert message.comment is not None
         card = CommentCard(message, reading, decision, permalink=await self.meta.permalink(message.comment))
-        ts = await self.board.post_card(card_text(card), card_blocks(card, self.clock()))
-        await self.save(replace(card, ts=ts))
+        try:
+            ts = await self.board.post_card(card_text(card), card_blocks(card, self.clock()))
+        except DeliveryError as error:
+            if not error.permanent:
+                raise
+            log.warning("the board refused the comment card (%s): posting it as text", error)
+            try:
+                ts = await self.board.post_card(card_text(card), [])
+            except DeliveryError as again:
+                if not again.permanent:
+                    raise
+                log.error("the board refused comment %s even as text: %s", card.key, again)
+                return
+        await self.save(replace(card, ts=ts), show=False)
 
     async def card(self, key: str) -> CommentCard | None:
         """The card of comment ``key`` (``<platform>:<comment id>``), if one was posted."""
         raw = await self.redis.get(KEYS("card", key))
         return None if raw is None else CommentCard.from_dict(json.loads(raw))
 
-    async def save(self, card: CommentCard) -> None:
-        """Keep the card's state and show it."""
+    async def save(self, card: CommentCard, show: bool = True) -> None:
+        """Keep the card's state and show it (a board that refuses the update is logged: the state is kept)."""
         await self.redis.set(KEYS("card", card.key), json.dumps(card.to_dict()), ex=KEEP_SECONDS)
-        if card.ts:
+        if not show or not card.ts:
+            return
+        try:
             await self.board.update_card(card.ts, card_text(card), card_blocks(card, self.clock()))
+        except DeliveryError as error:
+            log.warning("could not update the card of comment %s: %s", card.key, error)
 
-    async def manager_reply(self, key: str, kind: Reply, reply: str, user: str) -> str | None:
-        """A community manager's reply from the card; returns why it cannot be sent (shown in the form), or None.
-
-        Raises:
-            DeliveryError: when Meta refused or could not be reached (said on the card by the caller).
-
-        """
+    async def reply_problem(self, key: str, kind: Reply, reply: str) -> str | None:
+        """Why a manager's reply cannot be sent (said in the form before it closes), or None."""
         found = await self.card(key)
-        if found is None:
+        if found is None or found.message.comment is None:
             return "This comment is no longer on the desk."
         if found.deleted:
             return "Its author deleted the comment."
         if kind == "private" and (reason := can_reply_privately(found, self.clock())) is not None:
             return reason
+        too_long = len(reply.encode()) > INSTAGRAM_MESSAGE_BYTES
+        if kind == "private" and found.message.comment.platform == "instagram" and too_long:
+            return f"Instagram takes {INSTAGRAM_MESSAGE_BYTES:,} bytes at most (about 900 characters): shorten it."
+        if await self.redis.hexists(KEYS("comment", key), kind):
+            return f"A {kind} reply to this comment was already sent (or Meta did not say whether it was)."
+        return None
+
+    async def manager_reply(self, key: str, kind: Reply, reply: str, user: str) -> str | None:
+        """A community manager's reply from the card; returns why it was not sent, or None.
+
+        Raises:
+            DeliveryError: when Meta refused or could not be reached (said on the card by the caller).
+
+        """
+        if (problem := await self.reply_problem(key, kind, reply)) is not None:
+            return problem
+        found = await self.card(key)
+        assert found is not None
         if not await self.send(found.message, kind, reply, f"<@{user}>"):
             return f"A {kind} reply to this comment was already sent."
         where = "in public" if kind == "public" else "in private"
         changes = {"public_replied": True} if kind == "public" else {"private_replied": True}
-        await self.save(found.with_line(f"↩️ <@{user}> replied {where}: “{reply[:300]}”", **changes))
+        await self.save(found.with_line(f"↩️ <@{user}> replied {where}: “{escape(reply[:300])}”", **changes))
         return None
 
     async def manager_hide(self, key: str, user: str) -> None:
@@ -261,7 +305,7 @@ class CommentDesk:
             await self.save(found.with_line(f"✅ Marked done by <@{user}>", closed=True))
 
     async def refused(self, key: str, line: str) -> None:
-        """Say on the card that Meta refused a manager's action."""
+        """Say on the card that Meta refused a manager's action (``line``: Slack mrkdwn, its quoted text escaped)."""
         found = await self.card(key)
         if found is not None:
             await self.save(found.with_line(f"⚠️ {line}"))
@@ -316,3 +360,10 @@ class CommentDesk:
 def _read_kept(raw: str) -> tuple[Reading, Decision]:
     data = json.loads(raw)
     return Reading(**data["reading"]), Decision(**data["decision"])
+
+
+def _not_done(error: DeliveryError) -> str:
+    """Why the bot's own action did not happen, for the card that brings the comment to a person."""
+    if isinstance(error, UncertainWrite):
+        return f"Meta did not say whether it was done, check the post: {error}"
+    return f"Meta refused: {error}"

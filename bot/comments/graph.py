@@ -9,6 +9,8 @@ Facebook and Instagram differ (``../shared/reference/payloads/meta-social/README
 - the post's link: Facebook ``permalink_url``, Instagram ``permalink``.
 The Page's token (``MESSENGER_PAGE_TOKEN``) does all of it with Facebook Login. 429, 5xx and Meta's transient codes
 raise a retryable ``DeliveryError``; other refusals a permanent one, with Meta's message for the community manager.
+A write whose answer did not come back (a read timeout, a 5xx that is not Meta's own error) may have been made: it
+raises ``UncertainWrite``, never retried, so that a public reply is never posted twice.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ from bot.conversation import PublicComment
 
 log = logging.getLogger(__name__)
 TRANSIENT_CODES = (1, 2, 4, 17, 32, 613, 1200, 80001, 80002, 80006)  # Meta's "try again later" codes
+
+
+class UncertainWrite(DeliveryError):
+    """Meta may have made the write: the request reached it, its answer did not come back."""
+
+    def __init__(self, message: str) -> None:
+        """Permanent: trying again could post twice."""
+        super().__init__(message, permanent=True)
 
 
 def meta_error(response: httpx.Response) -> tuple[Any, str]:
@@ -56,7 +66,13 @@ class GraphComments:
         params = {"access_token": self._token, **kwargs.pop("params", {})}
         try:
             response = await self._client.request(method, f"/{self._version}/{path}", params=params, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:  # never sent
+            raise DeliveryError(f"{what}: Graph API unreachable ({type(error).__name__})") from error
         except httpx.HTTPError as error:
+            if method == "POST":
+                raise UncertainWrite(
+                    f"{what}: no answer from Meta ({type(error).__name__}); it may have been made"
+                ) from error
             raise DeliveryError(f"{what}: Graph API unreachable ({type(error).__name__})") from error
         if 200 <= response.status_code < 300:
             try:
@@ -65,23 +81,24 @@ class GraphComments:
                 data = {}
             return data if isinstance(data, dict) else {}
         code, message = meta_error(response)
+        if method == "POST" and response.status_code >= 500 and code is None and response.status_code != 503:
+            raise UncertainWrite(f"{what}: HTTP {response.status_code} without Meta's error; it may have been made")
         retryable = response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT_CODES
         detail = f"{what}: Meta answered {response.status_code}" + (f" (code {code}: {message})" if code else "")
         raise DeliveryError(detail, permanent=not retryable)
 
-    async def public_reply(self, comment: PublicComment, text: str) -> str:
-        """Answer under the comment; returns the new comment's id."""
+    async def public_reply(self, comment: PublicComment, text: str) -> None:
+        """Answer under the comment."""
         if comment.platform == "instagram":
             target = comment.parent_id or comment.comment_id  # Instagram threads replies under the top-level one
-            data = await self._call("POST", f"{target}/replies", "public reply", params={"message": text})
+            await self._call("POST", f"{target}/replies", "public reply", params={"message": text})
         else:
-            data = await self._call("POST", f"{comment.comment_id}/comments", "public reply", data={"message": text})
-        return str(data.get("id") or "")
+            await self._call("POST", f"{comment.comment_id}/comments", "public reply", data={"message": text})
 
     async def private_reply(self, comment: PublicComment, text: str) -> None:
         """Send the author one private message about the comment (the only one Meta allows until they answer)."""
         if comment.platform == "instagram":
-            text = instagram_pieces(text)[0]  # one message only, and Instagram's limit is 1,000 bytes
+            text = instagram_pieces(text)[0]  # one message only (the form refuses longer ones, see the desk)
         body = {"recipient": {"comment_id": comment.comment_id}, "message": {"text": text[:2000]}}
         await self._call("POST", "me/messages", "private reply", json=body)
 

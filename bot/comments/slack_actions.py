@@ -2,7 +2,8 @@
 
 Registered on the same bolt app as the handoff tickets (bot/handoff/slack_app.py), so the same signature check and
 the same Socket Mode or HTTP mode apply. A reply that cannot be sent (a second private reply, past Meta's 7 days, a
-deleted comment) is refused in the form itself; one that Meta refuses is said on the card.
+deleted comment, too long for Instagram) is refused in the form itself; the form then closes at once (Slack waits 3 s)
+and the card says whether Meta took the reply.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.channels.base import DeliveryError
 from bot.comments.cards import DONE, HIDE, REPLY_FORM, REPLY_PRIVATE, REPLY_PUBLIC, reply_form
 from bot.comments.desk import CommentDesk, Reply
+from bot.conversation import escape
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
@@ -46,17 +48,18 @@ def register(app: AsyncApp, desk: CommentDesk) -> None:
         if kind not in ("public", "private") or not reply.strip():
             await ack(response_action="errors", errors={"reply": "Write a reply first."})
             return
-        user = body["user"]["id"]
-        try:
-            problem = await desk.manager_reply(key, cast(Reply, kind), reply.strip(), user)
-        except DeliveryError as error:
-            await ack()
-            await desk.refused(key, f"<@{user}>'s {kind} reply was not sent: {error}")
-            return
-        if problem is not None:
+        user, reply = body["user"]["id"], reply.strip()
+        if (problem := await desk.reply_problem(key, cast(Reply, kind), reply)) is not None:
             await ack(response_action="errors", errors={"reply": problem})
             return
-        await ack()
+        await ack()  # the form closes now: Slack waits 3 s at most, Meta may take longer; the card tells the outcome
+        try:
+            problem = await desk.manager_reply(key, cast(Reply, kind), reply, user)
+        except DeliveryError as error:
+            await desk.refused(key, f"<@{user}>'s {kind} reply was not sent: {escape(str(error))}")
+            return
+        if problem is not None:
+            await desk.refused(key, f"<@{user}>'s {kind} reply was not sent: {escape(problem)}")
 
     @app.action(HIDE)
     async def hide(ack: Ack, body: dict[str, Any]) -> None:
@@ -65,7 +68,7 @@ def register(app: AsyncApp, desk: CommentDesk) -> None:
         try:
             await desk.manager_hide(key, user)
         except DeliveryError as error:
-            await desk.refused(key, f"<@{user}> could not hide it: {error}")
+            await desk.refused(key, f"<@{user}> could not hide it: {escape(str(error))}")
 
     @app.action(DONE)
     async def done(ack: Ack, body: dict[str, Any]) -> None:

@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Openings that ask even without a question mark. Not "quel", "comment", "what", "how": they open exclamations
+# too ("Quelle merveille", "What a dress", "How cute").
 OPENINGS = re.compile(
-    r"^(?:est[- ]ce|avez[- ]vous|vous avez|as[- ]tu|tu as|y a[- ]t[- ]il|il y a|peut[- ]on|on peut|pouvez[- ]vous|"
-    r"vous livrez|livrez[- ]vous|ou|quand|comment|combien|quel|quelle|quels|quelles|pourquoi|"
-    r"do|does|did|is|are|can|could|will|would|where|when|how|what|which|why|any)\b"
+    r"^(?:est[- ]ce|avez[- ]vous|as[- ]tu|y a[- ]t[- ]il|peut[- ]on|pouvez[- ]vous|livrez[- ]vous|ou|quand|combien|"
+    r"pourquoi|do|does|did|is|are|can|could|will|would|where|when|which|why|any)\b"
 )
 
 
 def is_question(text: str) -> bool:
-    """True when ``text`` has a question mark or one of its sentences opens like a question."""
+    """True when ``text`` has a question mark, or a sentence not ending in "!" opens like a question."""
     if "?" in text or "？" in text:
         return True
     plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-    return any(OPENINGS.match(sentence.strip()) for sentence in re.split(r"[.!\n]+", plain))
+    sentences = re.findall(r"[^.!\n]+[.!\n]?", plain)
+    return any(OPENINGS.match(s.strip()) for s in sentences if not s.rstrip().endswith("!"))

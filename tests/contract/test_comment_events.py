@@ -120,6 +120,20 @@ def test_an_edit_is_a_new_event_per_new_text_and_differs_from_the_comment() -> N
     assert len({first.dedupe_key, second.dedupe_key, added.dedupe_key}) == 3
 
 
+def test_a_mention_and_the_comment_it_is_in_are_two_events() -> None:
+    mention = comments("metadocs_ig_mentions_in_comment")[0]
+    body = json.loads(raw("constructed_ig_comments_add_toplevel"))
+    body["entry"][0]["changes"][0]["value"]["id"] = mention.comment.comment_id if mention.comment else ""
+    assert parse_webhook(body)[0].dedupe_key != mention.dedupe_key
+
+
+def test_a_facebook_comment_without_its_author_is_still_read() -> None:
+    body = json.loads(raw("bottender_fb_feed_comment_add_reply_to_comment"))
+    del body["entry"][0]["changes"][0]["value"]["from"]  # the app may not read who wrote it
+    (message,) = parse_webhook(body)
+    assert message.text == "Good" and message.display_name is None
+
+
 def test_instagram_comment_from_the_account_itself_is_ignored() -> None:
     body = json.loads(raw("constructed_ig_comments_add_toplevel"))
     body["entry"][0]["changes"][0]["value"]["from"]["id"] = body["entry"][0]["id"]

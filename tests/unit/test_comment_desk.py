@@ -14,6 +14,7 @@ import yaml
 from bot.channels.base import DeliveryError
 from bot.comments.cards import DONE, HIDE, REPLY_PRIVATE, REPLY_PUBLIC
 from bot.comments.desk import CommentDesk
+from bot.comments.graph import UncertainWrite
 from bot.comments.policy import DEFAULT_POLICY, parse_policy
 from bot.conversation import Inbound, PublicComment
 from bot.insights.journal import COMMENT, COMMENT_ANSWER, Event
@@ -26,12 +27,17 @@ PARSES = {
     "Vous avez des boutiques à Lyon ?": ("store_info", 0.0),
     "Magnifique 😍": ("greet", 0.9),
     "Earn $500 a day with crypto, DM me": ("out_of_scope", 0.2),
+    "What a horrible rainy weekend, I hate this weather": ("escalated:out_of_scope", -0.9),
 }
 
 
 class Nlu:
     async def parse(self, text: str) -> dict[str, Any]:
         intent, score = PARSES[text]
+        if intent.startswith("escalated:"):  # what the sentiment component does to a strongly negative message
+            forced = {"name": "complaint", "confidence": 1.0}
+            ranking = [forced, {"name": intent.split(":")[1], "confidence": 0.8}]
+            return {"intent": forced, "intent_ranking": ranking, "sentiment": {"score": score, "escalated": True}}
         return {"intent": {"name": intent, "confidence": 0.93}, "sentiment": {"score": score, "language": "en"}}
 
 
@@ -45,9 +51,8 @@ class Meta:
             raise self.fail.pop(0)
         self.calls.append((kind, comment.comment_id, text))
 
-    async def public_reply(self, comment: PublicComment, text: str) -> str:
+    async def public_reply(self, comment: PublicComment, text: str) -> None:
         await self._do("public", comment, text)
-        return "reply-1"
 
     async def private_reply(self, comment: PublicComment, text: str) -> None:
         await self._do("private", comment, text)
@@ -83,8 +88,10 @@ class Journal:
         return self.events
 
 
-def comment(text: str, comment_id: str = "c1", verb: str = "add", age: float = 60.0) -> Inbound:
-    found = PublicComment("facebook", comment_id, "page_post1", "u1", "page", verb=verb, created_at=NOW - age)
+def comment(
+    text: str, comment_id: str = "c1", verb: str = "add", age: float = 60.0, platform: str = "facebook"
+) -> Inbound:
+    found = PublicComment(platform, comment_id, "page_post1", "u1", "page", verb=verb, created_at=NOW - age)
     key = f"{comment_id}:{verb}"
     return Inbound(
         "facebook_comments:page_post1", "facebook_comments", text, display_name="Lea", message_id=key, comment=found
@@ -229,3 +236,53 @@ async def test_a_mention_without_text_is_counted_not_answered() -> None:
     assert message.comment is not None
     await desk.handle(replace(message, comment=replace(message.comment, mention=True)))
     assert (meta.calls, board.cards, journal.events[-1].reason) == ([], {}, "leave")
+
+
+async def test_a_public_reply_meta_may_have_posted_is_never_posted_again_and_a_person_checks() -> None:
+    desk, meta, board, _ = desk_with(public_replies=True)
+    meta.fail = [UncertainWrite("public reply: no answer from Meta (ReadTimeout); it may have been made")]
+    message = comment("Vous avez des boutiques à Lyon ?")
+    await desk.handle(message)
+    await desk.handle(message)  # a redelivery
+    (blocks,) = board.cards.values()
+    assert meta.calls == [] and "check the post" in shown(blocks)
+    assert "already sent" in (await desk.manager_reply("facebook:c1", "public", "Bonjour", "U1") or "")
+
+
+async def test_strong_negativity_about_something_else_calls_no_one() -> None:
+    desk, meta, board, journal = desk_with()
+    await desk.handle(comment("What a horrible rainy weekend, I hate this weather"))
+    assert (meta.calls, board.cards, journal.events[-1].reason) == ([], {}, "leave")
+
+
+async def test_an_instagram_private_reply_over_1000_bytes_is_refused_in_the_form() -> None:
+    desk = desk_with()[0]
+    await desk.handle(comment("Ma commande 123 n'est pas arrivée, c'est une honte", platform="instagram"))
+    problem = await desk.reply_problem("instagram:c1", "private", "é" * 600)
+    assert problem is not None and "1,000 bytes" in problem
+    assert await desk.reply_problem("instagram:c1", "private", "Bonjour, je regarde.") is None
+
+
+async def test_customer_and_manager_text_on_the_card_cannot_ping_the_channel() -> None:
+    desk, _, board, _ = desk_with()
+    await desk.handle(comment("Ma commande 123 n'est pas arrivée, c'est une honte"))
+    await desk.handle(comment("<!channel> regardez ça", verb="edited"))
+    await desk.manager_reply("facebook:c1", "public", "<!here> oups", "U1")
+    (blocks,) = board.cards.values()
+    assert "<!channel>" not in shown(blocks) and "<!here>" not in shown(blocks) and "&lt;!channel&gt;" in shown(blocks)
+    assert "<@U1>" in shown(blocks)  # the desk's own mention of the manager stays a mention
+
+
+async def test_a_card_slack_refuses_is_posted_as_text() -> None:
+    desk, _, board, _ = desk_with()
+    posted: list[list[dict[str, Any]]] = []
+
+    async def refuse_blocks(text: str, blocks: list[dict[str, Any]]) -> str:
+        if blocks:
+            raise DeliveryError("Slack refused the comment card: invalid_blocks", permanent=True)
+        posted.append(blocks)
+        return "9.0"
+
+    board.post_card = refuse_blocks  # type: ignore[method-assign]
+    await desk.handle(comment("Ma commande 123 n'est pas arrivée, c'est une honte"))
+    assert posted == [[]] and (await desk.card("facebook:c1")) is not None

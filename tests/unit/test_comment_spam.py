@@ -38,3 +38,17 @@ def test_spam_and_abuse_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_SPAM)
 def test_customers_are_not_taken_for_spam(text: str) -> None:
     assert not read_spam(text).spam, read_spam(text).signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ma commande est en retard depuis 2 semaines",  # "retard": late, not an insult
+        "Livraison en retard, inadmissible",
+        "Order 1234567890 never arrived, please DM me",  # an order number is not a phone number
+        "My order from shop.com never came, message me please",  # a customer asking to be contacted
+        "Écrivez-moi en privé svp, commande 55555 introuvable",
+    ],
+)
+def test_late_orders_and_customers_asking_for_a_message_are_not_spam(text: str) -> None:
+    assert not read_spam(text).spam, read_spam(text).signals
