@@ -41,25 +41,37 @@ def register(app: AsyncApp, desk: CommentDesk) -> None:
     async def reply_private(ack: Ack, body: dict[str, Any]) -> None:
         await open_form(ack, body, public=False)
 
-    @app.view(REPLY_FORM)
-    async def send_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def filled(view: dict[str, Any]) -> tuple[str, str, str]:
+        """The form's kind (public or private), comment key and reply."""
         kind, _, key = str(view.get("private_metadata", "")).partition("|")
-        reply = (((view.get("state") or {}).get("values") or {}).get("reply") or {}).get("text", {}).get("value") or ""
-        if kind not in ("public", "private") or not reply.strip():
+        values = ((view.get("state") or {}).get("values") or {}).get("reply") or {}
+        return kind, key, str((values.get("text") or {}).get("value") or "").strip()
+
+    async def check_reply(ack: Ack, view: dict[str, Any]) -> None:
+        """Refuse in the form what cannot be sent; else close it at once (Slack waits 3 s at most)."""
+        kind, key, reply = filled(view)
+        if kind not in ("public", "private") or not reply:
             await ack(response_action="errors", errors={"reply": "Write a reply first."})
             return
-        user, reply = body["user"]["id"], reply.strip()
-        if (problem := await desk.reply_problem(key, cast(Reply, kind), reply)) is not None:
-            await ack(response_action="errors", errors={"reply": problem})
+        problem = await desk.reply_problem(key, cast(Reply, kind), reply)
+        await ack(**({"response_action": "errors", "errors": {"reply": problem}} if problem else {}))
+
+    async def send_reply(body: dict[str, Any], view: dict[str, Any]) -> None:
+        """After the form closed (a lazy listener): send through Meta, then the card tells the outcome."""
+        kind, key, reply = filled(view)
+        if kind not in ("public", "private") or not reply:
             return
-        await ack()  # the form closes now: Slack waits 3 s at most, Meta may take longer; the card tells the outcome
+        user = body["user"]["id"]
         try:
             problem = await desk.manager_reply(key, cast(Reply, kind), reply, user)
         except DeliveryError as error:
-            await desk.refused(key, f"<@{user}>'s {kind} reply was not sent: {escape(str(error))}")
-            return
+            problem = str(error)
         if problem is not None:
             await desk.refused(key, f"<@{user}>'s {kind} reply was not sent: {escape(problem)}")
+
+    # With process_before_response (bot/handoff/slack_app.py), Slack's answer waits for the listener: the sending
+    # runs lazily, after the form's answer.
+    app.view(REPLY_FORM)(ack=check_reply, lazy=[send_reply])
 
     @app.action(HIDE)
     async def hide(ack: Ack, body: dict[str, Any]) -> None:
