@@ -95,11 +95,13 @@ def _json(content: bytes) -> Any:
         return None
 
 
-def error_code(content: bytes) -> Any:
-    """The Graph API's ``error.code`` in an error answer, or None when the body is not the Graph API's JSON."""
+def graph_error(content: bytes) -> tuple[Any, str]:
+    """The Graph API's ``error.code`` and ``error.message`` in an error answer; (None, "") when it is not Meta's."""
     data = _json(content)
     error = data.get("error") if isinstance(data, dict) else None
-    return error.get("code") if isinstance(error, dict) else None
+    if not isinstance(error, dict):
+        return None, ""
+    return error.get("code"), str(error.get("message") or "")[:200]
 
 
 class MessengerSender:
@@ -151,7 +153,7 @@ class MessengerSender:
             return
         if status < 400:  # a redirect (a proxy in the way): the message did not reach Meta
             raise DeliveryError(f"Graph API answered {status}, a redirect: is a proxy in the way?")
-        code = error_code(response.content)
+        code, _ = graph_error(response.content)
         retryable = status == 429 or status >= 500 or code in (4, 613, 2, 1200)
         raise DeliveryError(f"Graph API answered {status} (code {code})", permanent=not retryable)
 

@@ -257,7 +257,9 @@ class CommentDesk:
 
     async def reply_problem(self, key: str, kind: Reply, reply: str) -> str | None:
         """Why a manager's reply cannot be sent (said in the form before it closes), or None."""
-        found = await self.card(key)
+        return await self._reply_problem(await self.card(key), key, kind, reply)
+
+    async def _reply_problem(self, found: CommentCard | None, key: str, kind: Reply, reply: str) -> str | None:
         if found is None or found.message.comment is None:
             return "This comment is no longer on the desk."
         if found.deleted:
@@ -278,10 +280,9 @@ class CommentDesk:
             DeliveryError: when Meta refused or could not be reached (said on the card by the caller).
 
         """
-        if (problem := await self.reply_problem(key, kind, reply)) is not None:
-            return problem
         found = await self.card(key)
-        assert found is not None
+        if (problem := await self._reply_problem(found, key, kind, reply)) is not None or found is None:
+            return problem
         if not await self.send(found.message, kind, reply, f"<@{user}>"):
             return f"A {kind} reply to this comment was already sent."
         where = "in public" if kind == "public" else "in private"

@@ -22,6 +22,7 @@ import httpx
 
 from bot.channels.base import DeliveryError
 from bot.channels.instagram import split_text as instagram_pieces
+from bot.channels.messenger import graph_error
 from bot.conversation import PublicComment
 
 log = logging.getLogger(__name__)
@@ -34,17 +35,6 @@ class UncertainWrite(DeliveryError):
     def __init__(self, message: str) -> None:
         """Permanent: trying again could post twice."""
         super().__init__(message, permanent=True)
-
-
-def meta_error(response: httpx.Response) -> tuple[Any, str]:
-    """Meta's ``error.code`` and ``error.message`` in an error answer (None, "" when it has none)."""
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None, ""
-    if not isinstance(error, dict):
-        return None, ""
-    return error.get("code"), str(error.get("message") or "")[:200]
 
 
 class GraphComments:
@@ -80,7 +70,7 @@ class GraphComments:
             except ValueError:
                 data = {}
             return data if isinstance(data, dict) else {}
-        code, message = meta_error(response)
+        code, message = graph_error(response.content)
         if method == "POST" and response.status_code >= 500 and code is None and response.status_code != 503:
             raise UncertainWrite(f"{what}: HTTP {response.status_code} without Meta's error; it may have been made")
         retryable = response.status_code == 429 or response.status_code >= 500 or code in TRANSIENT_CODES

@@ -11,8 +11,9 @@ an insult aimed at someone.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from bot.nlp.language import without_accents
 
 LINK = re.compile(
     r"https?://|www\.|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|ly|me|ru|top|shop|site|link|info|biz|click|online)\b"
@@ -52,15 +53,9 @@ class SpamReading:
     signals: tuple[str, ...] = ()
 
 
-def _plain(text: str) -> str:
-    """Lower case without accents: ``Écris-moi`` and ``ecris-moi`` read the same."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def read_spam(text: str) -> SpamReading:
     """The spam signals in ``text`` and whether they add up to spam (see the module's docstring)."""
-    plain = _plain(text)
+    plain = without_accents(text)
     found = {
         "link": bool(LINK.search(plain)),
         "contact elsewhere": bool(CONTACT.search(plain)),

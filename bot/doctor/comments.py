@@ -12,14 +12,15 @@ import yaml
 from bot.comments.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from bot.config import Settings
 from bot.doctor.checks import Check, error, ok, warning
+from bot.learn.project import Paths, domain_intents
 
 
-def _known_intents(domain: Path) -> set[str] | None:
+def _known_intents(root: Path) -> set[str] | None:
+    """The intents domain.yml declares; None when it cannot be read (another check says so)."""
     try:
-        intents = (yaml.safe_load(domain.read_text(encoding="utf-8")) or {}).get("intents") or []
+        return set(domain_intents(Paths(root)))
     except (OSError, yaml.YAMLError):
         return None
-    return {next(iter(i)) if isinstance(i, dict) else str(i) for i in intents}
 
 
 def _summary(policy: Policy) -> str:
@@ -44,7 +45,7 @@ def check_comment_desk(s: Settings) -> list[Check]:
             )
         ]
     checks = [ok("comment policy", f"{path.name}: {_summary(policy)}")]
-    known = _known_intents(s.project_root / "domain.yml")
+    known = _known_intents(s.project_root)
     named = {intent for rule in policy.rules for intent in rule.intents or ()}
     if known is not None and (unknown := sorted(named - known)):
         checks.append(

@@ -21,7 +21,6 @@ The three thresholds were chosen on CLINC150's validation split, never on test d
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from bot.learn.evaluate import Example
 from bot.learn.review import Addition, Candidate
 from bot.learn.signals import Unhandled
 from bot.nlp.encoder import encode
+from bot.nlp.language import without_accents
 
 Vectors = npt.NDArray[np.float32]
 # What bot/learn/pii.py puts in place of personal data.
@@ -72,12 +72,6 @@ class Mined:
 
     candidates: list[Candidate]
     additions: list[Addition]
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, so "fidélité" and "fidelite" are one keyword."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def nearest(queries: Vectors, references: Vectors, batch: int = 4096) -> tuple[npt.NDArray[np.int64], Vectors]:
@@ -147,7 +141,7 @@ def cohesion(vectors: Vectors, languages: Sequence[str]) -> float:
 def word_features(texts: Sequence[str]) -> TfidfVectorizer:
     """Word TF-IDF (1-2 grams, stop words out) fitted on ``texts``, to name and describe clusters."""
     words = TfidfVectorizer(
-        ngram_range=(1, 2), sublinear_tf=True, preprocessor=fold, stop_words=sorted(STOP_WORDS), min_df=1
+        ngram_range=(1, 2), sublinear_tf=True, preprocessor=without_accents, stop_words=sorted(STOP_WORDS), min_df=1
     )
     return words.fit(texts)
 
@@ -175,7 +169,7 @@ def keywords(words: TfidfVectorizer, texts: list[str], weights: list[int], count
 
 def intent_name(words: list[str], taken: set[str]) -> str:
     """A snake_case intent name from keywords, not clashing with ``taken``."""
-    base = re.sub(r"[^a-z0-9]+", "_", fold(words[0] if words else "topic")).strip("_") or "topic"
+    base = re.sub(r"[^a-z0-9]+", "_", without_accents(words[0] if words else "topic")).strip("_") or "topic"
     base = base if base[0].isalpha() else f"topic_{base}"
     name, number = base, 2
     while name in taken:

@@ -79,6 +79,12 @@ _FRENCH_LETTERS = set("éèêëàâîïôûùüçœæ")
 _SWITCH_MARGIN = 1.5
 
 
+def without_accents(text: str) -> str:
+    """Lower case without accents (compatibility forms folded too): ``Écris-moi`` and ``ecris-moi`` read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _strip_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
 

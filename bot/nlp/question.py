@@ -7,7 +7,8 @@ stock must not make the brand answer praise with a stock notice.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.nlp.language import without_accents
 
 # Openings that ask even without a question mark. Not "quel", "comment", "what", "how": they open exclamations
 # too ("Quelle merveille", "What a dress", "How cute").
@@ -21,6 +22,6 @@ def is_question(text: str) -> bool:
     """True when ``text`` has a question mark, or a sentence not ending in "!" opens like a question."""
     if "?" in text or "？" in text:
         return True
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    plain = without_accents(text)
     sentences = re.findall(r"[^.!\n]+[.!\n]?", plain)
     return any(OPENINGS.match(s.strip()) for s in sentences if not s.rstrip().endswith("!"))

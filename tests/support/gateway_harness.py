@@ -260,17 +260,20 @@ def slack_button_payload(action_id: str, conversation_id: str, user: str = "U_AG
     }
 
 
-def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") -> bytes:
-    """A block_actions interactivity request body (form-encoded JSON payload)."""
+def interactivity_body(payload: dict[str, Any]) -> bytes:
+    """An interactivity request body as Slack posts it: the JSON payload, form-encoded."""
     from urllib.parse import quote
 
-    return ("payload=" + quote(json.dumps(slack_button_payload(action_id, conversation_id, user)))).encode()
+    return ("payload=" + quote(json.dumps(payload))).encode()
+
+
+def slack_button(action_id: str, conversation_id: str, user: str = "U_AGENT") -> bytes:
+    """A block_actions interactivity request body."""
+    return interactivity_body(slack_button_payload(action_id, conversation_id, user))
 
 
 def slack_form_submission(view: dict[str, Any], values: dict[str, str], user: str = "U_AGENT") -> bytes:
     """A view_submission interactivity request body: the manager filled the modal ``view`` and pressed Send."""
-    from urllib.parse import quote
-
     state = {"values": {block: {"text": {"type": "plain_text_input", "value": v}} for block, v in values.items()}}
     payload = {
         "type": "view_submission",
@@ -281,7 +284,7 @@ def slack_form_submission(view: dict[str, Any], values: dict[str, str], user: st
         "trigger_id": "4.5.6",
         "view": {**view, "state": state},
     }
-    return ("payload=" + quote(json.dumps(payload))).encode()
+    return interactivity_body(payload)
 
 
 _event = iter(range(1, 10**9))
