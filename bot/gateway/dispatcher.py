@@ -201,28 +201,25 @@ class Dispatcher:
 
     async def handle_conversation(self, conversation_id: str, owner: str) -> None:
         """Handle the conversation's queued messages in order, while ``owner`` holds its lock."""
-        if await self.store.backing_off(conversation_id):
-            return  # woken (by a sweep, a new message) before the wait after a failed attempt is over
-        if not await self.store.lock(conversation_id, owner, self.config.lock_ttl):
-            return  # another worker has it
+        # Not taken when woken (by a sweep, a new message) before the wait after a failed attempt is over, or when
+        # another worker has the conversation.
+        taken, queued = await self.store.claim(conversation_id, owner, self.config.lock_ttl)
+        if not taken:
+            return
         keepalive = asyncio.create_task(self._keep_lock(conversation_id, owner))
         try:
-            while True:
-                queued = await self.store.head(conversation_id)
-                if queued is None:
-                    return
+            while queued is not None:
                 with conversation(conversation_id):  # every log line of this message carries the conversation
                     retry = await self._attempt(queued)
                     if retry is not None:
                         if await self._retry_or_park(conversation_id, owner, queued, retry):
+                            queued = await self.store.head(conversation_id)
                             continue  # parked: the conversation's next message is not held up by it
                         return
                     log.info("handled %s after %.2f s", queued.key, time.time() - queued.enqueued_at)
                 self._attempts.pop(conversation_id, None)
-                more = await self.store.complete(conversation_id, queued)
-                self._unsaved.pop(queued.key, None)
-                if not more:
-                    return
+                handled, queued = queued, await self.store.complete(conversation_id, queued)
+                self._unsaved.pop(handled.key, None)
         finally:
             keepalive.cancel()
             await self.store.unlock(conversation_id, owner)
@@ -320,8 +317,7 @@ class Dispatcher:
         if sender is None:
             log.error("no sender for channel %s; dropping %s", message.channel, queued.key)
             return None
-        progress = await self._progress(queued)
-        language = await self._language(message)
+        progress, language = await asyncio.gather(self._progress(queued), self._language(message))
         if message.refused:  # over a length or flood limit: a notice (or nothing), never Rasa nor a person
             notice = refusal_notice(message.refused, language)
             self.metrics.refused(message.channel, message.refused)
@@ -337,13 +333,12 @@ class Dispatcher:
             except DeliveryError as error:
                 return Retry(f"handling before Rasa failed: {error}")
         try:
-            replies = await self._ask_rasa(queued, progress, sender, language)
+            replies, progress = await self._ask_rasa(queued, progress, sender, language)
         except RasaError as error:
             self.rasa_reachable = False
             await self._maybe_notify_delay(queued, sender, language)
             return Retry(f"Rasa unavailable: {error}", counted=False)
         self.rasa_reachable = True
-        progress = await self._progress(queued)
         retry = await self._deliver(queued, progress, list(replies.messages), replies.handoff)
         if retry is not None:
             return retry
@@ -354,14 +349,18 @@ class Dispatcher:
                 return Retry(f"after-message step failed: {error}")
         return None
 
-    async def _ask_rasa(self, queued: QueuedMessage, progress: Progress, sender: Sender, language: str) -> BotReply:
+    async def _ask_rasa(
+        self, queued: QueuedMessage, progress: Progress, sender: Sender, language: str
+    ) -> tuple[BotReply, Progress]:
+        """Rasa's replies to the message (asked once: recovered from its tracker after a crash), and the progress."""
         if progress.sent_to_rasa:
             tracker = await self.rasa.tracker(queued.message.conversation_id)
             recovered = replies_after_message(tracker.get("events") or [], queued.message.message_id or "")
             if recovered is not None:
                 log.info("recovered the replies to %s from Rasa's tracker", queued.key)
-                return recovered
-        await self.store.save_progress(queued, replace(progress, sent_to_rasa=True))
+                return recovered, progress
+        progress = replace(progress, sent_to_rasa=True)
+        await self.store.save_progress(queued, progress)
         answer = asyncio.ensure_future(self.rasa.send(replace(queued.message, language=language)))
         # A message already late (a backlog after a restart) still gets a moment: most turns take well under a second.
         late_grace = min(LATE_GRACE, self.config.delay_notice_after)
@@ -369,8 +368,8 @@ class Dispatcher:
         try:
             done, _ = await asyncio.wait({answer}, timeout=patience)
             if not done:  # Rasa is slow (e.g. a slow custom action): tell the customer while waiting
-                await self._maybe_notify_delay(queued, sender, language)
-            return await answer
+                progress = await self._maybe_notify_delay(queued, sender, language)
+            return await answer, progress
         finally:
             answer.cancel()  # only matters when this worker is being stopped mid-call
 
@@ -398,19 +397,22 @@ class Dispatcher:
                 return Retry(f"handoff failed: {error}")
         return None
 
-    async def _maybe_notify_delay(self, queued: QueuedMessage, sender: Sender, language: str) -> None:
+    async def _maybe_notify_delay(self, queued: QueuedMessage, sender: Sender, language: str) -> Progress:
+        """Tell a customer waiting past ``delay_notice_after`` that the message is safe, once; the progress after."""
         progress = await self._progress(queued)
         if progress.delay_notice_sent or time.time() - queued.enqueued_at < self.config.delay_notice_after:
-            return
+            return progress
         try:
             await sender.send(
                 queued.message.conversation_id, Outbound(text=notices.pick(notices.DELAY_NOTICE, language))
             )
         except DeliveryError as error:
             log.warning("delay notice to %s failed: %s", queued.key, error)
-            return
+            return progress
         self.metrics.delivered(queued.message.channel)
-        await self._save(queued, replace(progress, delay_notice_sent=True))
+        progress = replace(progress, delay_notice_sent=True)
+        await self._save(queued, progress)
+        return progress
 
     async def _progress(self, queued: QueuedMessage) -> Progress:
         """How far the message's handling went: Redis's record, or further if Redis missed a step."""

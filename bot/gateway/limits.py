@@ -39,11 +39,11 @@ class Limits:
 class ArrivalCounter(Protocol):
     """What the limits need from the store."""
 
-    async def seen(self, message: Inbound) -> bool:
-        """Whether this message was already accepted (a platform retry)."""
+    async def count_arrival(self, message: Inbound, window: float) -> int | None:
+        """Record the message's arrival; how many of the conversation's messages arrived in the last ``window``.
 
-    async def count_arrival(self, message: Inbound, window: float) -> int:
-        """Record the message's arrival; how many of the conversation's messages arrived in the last ``window``."""
+        None for a message already accepted (a platform retry): it is not counted again.
+        """
 
 
 def refusal(message: Inbound, recent: int, limits: Limits) -> Refusal | None:
@@ -60,11 +60,8 @@ def refusal(message: Inbound, recent: int, limits: Limits) -> Refusal | None:
 
 async def screen(message: Inbound, counter: ArrivalCounter, limits: Limits) -> Inbound:
     """The message, flagged with the reason it will not be read, if any. Repeats are not counted."""
-    if not limits.flood_messages or await counter.seen(message):
-        recent = 0
-    else:
-        recent = await counter.count_arrival(message, limits.flood_window)
-    reason = refusal(message, recent, limits)
+    recent = await counter.count_arrival(message, limits.flood_window) if limits.flood_messages else None
+    reason = refusal(message, recent or 0, limits)
     return message if reason is None else replace(message, refused=reason)
 
 

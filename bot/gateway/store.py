@@ -49,13 +49,33 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
 end
 return 0
 """
+# Record a message's arrival in its conversation's sliding window and count the window; -1 for a repeat (already
+# accepted), which is not counted.
+_ARRIVE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1] - ARGV[3])
+local count = redis.call('ZCARD', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return count
+"""
+# Take a conversation for a worker (or extend the worker's own lock) unless it waits after a failed attempt or
+# another worker holds it; then its head, in the same round trip.
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {0} end
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return {1, redis.call('LINDEX', KEYS[3], 0)}
+"""
 # Release a lock only if this worker still holds it.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
 # Drop the head of a conversation's queue if it is still the message handled (a command retried after a dropped
-# connection must not drop the next one); forget the conversation when it is empty.
+# connection must not drop the next one); forget the conversation when it is empty. Returns the new head.
 _COMPLETE = """
 local head = redis.call('LINDEX', KEYS[1], 0)
 if head then
@@ -63,8 +83,9 @@ if head then
   if m['channel'] .. ':' .. tostring(m['message_id']) == ARGV[2] then redis.call('LPOP', KEYS[1]) end
 end
 redis.call('DEL', KEYS[3], KEYS[4])
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 0 end
-return 1
+local next = redis.call('LINDEX', KEYS[1], 0)
+if not next then redis.call('SREM', KEYS[2], ARGV[1]) end
+return next
 """
 # Move the head of a conversation's queue to the parked list, only if it is still the message that failed and the
 # worker still holds the conversation's lock (a worker whose lock expired must not park what another one handles).
@@ -155,17 +176,17 @@ class Store(Protocol):
     async def enqueue(self, message: Inbound) -> bool:
         """Queue a new message; False when it was already accepted (a platform retry)."""
 
-    async def seen(self, message: Inbound) -> bool:
-        """Whether the message was already accepted."""
-
-    async def count_arrival(self, message: Inbound, window: float) -> int:
-        """Record the message's arrival; the conversation's arrivals in the last ``window`` seconds."""
+    async def count_arrival(self, message: Inbound, window: float) -> int | None:
+        """Record the message's arrival; the conversation's arrivals in the last ``window`` seconds (None: a repeat)."""
 
     async def wait_ready(self, timeout: float) -> str | None:
         """Wait for a conversation that may have work, or None after ``timeout`` seconds."""
 
     async def wake(self, conversation_id: str) -> None:
         """Signal the workers that the conversation has work."""
+
+    async def claim(self, conversation_id: str, owner: str, ttl: float) -> tuple[bool, QueuedMessage | None]:
+        """``lock`` unless the conversation backs off; whether ``owner`` holds it, and its oldest queued message."""
 
     async def lock(self, conversation_id: str, owner: str, ttl: float) -> bool:
         """Take (or extend, for the same owner) the conversation's lock."""
@@ -176,8 +197,8 @@ class Store(Protocol):
     async def head(self, conversation_id: str) -> QueuedMessage | None:
         """The conversation's oldest queued message."""
 
-    async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
-        """Remove the handled head message; True if more messages wait."""
+    async def complete(self, conversation_id: str, message: QueuedMessage) -> QueuedMessage | None:
+        """Remove the handled head message; the next one, if any."""
 
     async def progress(self, message: QueuedMessage) -> Progress:
         """How far the message's handling went."""
@@ -190,9 +211,6 @@ class Store(Protocol):
 
     async def back_off(self, conversation_id: str, seconds: float) -> None:
         """Keep every worker from trying the conversation again for ``seconds``."""
-
-    async def backing_off(self, conversation_id: str) -> bool:
-        """Whether the conversation is waiting before its next attempt."""
 
     async def park(self, conversation_id: str, owner: str, parked: ParkedMessage) -> bool:
         """Move the head message to the parked list while ``owner`` holds the lock; False when it did not."""
@@ -225,6 +243,8 @@ class RedisStore:
         self.dedupe_ttl = dedupe_ttl
         self.durable = durable
         self._enqueue = redis.register_script(_ENQUEUE)
+        self._arrive = redis.register_script(_ARRIVE)
+        self._claim = redis.register_script(_CLAIM)
         self._release = redis.register_script(_RELEASE)
         self._complete = redis.register_script(_COMPLETE)
         self._park = redis.register_script(_PARK)
@@ -241,23 +261,15 @@ class RedisStore:
         added = await self._enqueue(keys=keys, args=[self.dedupe_ttl, queued.to_json(), message.conversation_id])
         return bool(added)
 
-    async def seen(self, message: Inbound) -> bool:
-        """Whether the message's deduplication mark is set."""
-        return bool(await self.redis.exists(f"{PREFIX}seen:{message.dedupe_key}"))
-
-    async def count_arrival(self, message: Inbound, window: float) -> int:
+    async def count_arrival(self, message: Inbound, window: float) -> int | None:
         """Record the message's arrival; the conversation's arrivals in the last ``window`` seconds.
 
-        The count includes this message; the window slides, and every gateway shares it.
+        The count includes this message; the window slides, and every gateway shares it. None for a message already
+        accepted (a platform retry), which is not counted again.
         """
-        key, now = f"{PREFIX}arrivals:{message.conversation_id}", time.time()
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(key, {message.dedupe_key: now})
-            pipe.zremrangebyscore(key, "-inf", now - window)
-            pipe.zcard(key)
-            pipe.expire(key, int(window) + 1)
-            _, _, count, _ = await pipe.execute()
-        return int(count)
+        keys = [f"{PREFIX}seen:{message.dedupe_key}", f"{PREFIX}arrivals:{message.conversation_id}"]
+        count = await self._arrive(keys=keys, args=[repr(time.time()), message.dedupe_key, window, int(window) + 1])
+        return None if int(count) < 0 else int(count)
 
     async def wait_ready(self, timeout: float) -> str | None:
         """Block on the wake-up list."""
@@ -270,6 +282,13 @@ class RedisStore:
     async def wake(self, conversation_id: str) -> None:
         """Push the conversation on the wake-up list."""
         await self.redis.rpush(f"{PREFIX}ready", conversation_id)
+
+    async def claim(self, conversation_id: str, owner: str, ttl: float) -> tuple[bool, QueuedMessage | None]:
+        """Take (or extend) the lock unless the conversation backs off, and read its head, in one round trip."""
+        keys = [f"{PREFIX}backoff:{conversation_id}", f"{PREFIX}lock:{conversation_id}", f"{PREFIX}q:{conversation_id}"]
+        taken, *head = await self._claim(keys=keys, args=[owner, int(ttl * 1000)])
+        raw = head[0] if head else None
+        return bool(taken), None if raw is None else QueuedMessage.from_json(raw)
 
     async def lock(self, conversation_id: str, owner: str, ttl: float) -> bool:
         """Take the lock, or extend it when ``owner`` already holds it."""
@@ -291,15 +310,16 @@ class RedisStore:
         raw = await self.redis.lindex(f"{PREFIX}q:{conversation_id}", 0)
         return None if raw is None else QueuedMessage.from_json(raw)
 
-    async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
-        """Pop the head (it must be ``message``) and forget its progress and failures."""
+    async def complete(self, conversation_id: str, message: QueuedMessage) -> QueuedMessage | None:
+        """Pop the head (it must be ``message``) and forget its progress and failures; the next message, if any."""
         keys = [
             f"{PREFIX}q:{conversation_id}",
             f"{PREFIX}pending",
             f"{PREFIX}progress:{message.key}",
             f"{PREFIX}failures:{message.key}",
         ]
-        return bool(await self._complete(keys=keys, args=[conversation_id, message.key]))
+        raw = await self._complete(keys=keys, args=[conversation_id, message.key])
+        return None if raw is None else QueuedMessage.from_json(raw)
 
     async def progress(self, message: QueuedMessage) -> Progress:
         """Read the message's progress."""
@@ -323,10 +343,6 @@ class RedisStore:
         """Set the conversation's back-off mark for ``seconds`` (none for a wait under a millisecond)."""
         if int(seconds * 1000) > 0:
             await self.redis.set(f"{PREFIX}backoff:{conversation_id}", "1", px=int(seconds * 1000))
-
-    async def backing_off(self, conversation_id: str) -> bool:
-        """Whether the conversation's back-off mark is still set."""
-        return bool(await self.redis.exists(f"{PREFIX}backoff:{conversation_id}"))
 
     async def park(self, conversation_id: str, owner: str, parked: ParkedMessage) -> bool:
         """Move the head (it must be ``parked``'s message) to ``parked``, with its progress and failures dropped."""
