@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.bench.gateway import Sinks
+from bot.bench.arrivals import ANY, Arrivals
+from bot.bench.gateway import KEEP_ALIVE, Sinks
 from bot.bench.stats import percentile
 
 APP_SECRET = "bench-meta-secret"
@@ -36,8 +37,10 @@ _comment = count(1)
 class GraphSink:
     """A Graph API stand-in recording when each private reply arrives, by comment id."""
 
-    def __init__(self) -> None:
+    def __init__(self, arrivals: Arrivals) -> None:
+        """Record into ``private_replies`` and tell ``arrivals`` (key: the comment id)."""
         self.private_replies: dict[str, float] = {}
+        self.arrivals = arrivals
         self._lock = threading.Lock()
 
     def app(self) -> Starlette:
@@ -48,6 +51,7 @@ class GraphSink:
             comment_id = str(body.get("recipient", {}).get("comment_id", ""))
             with self._lock:
                 self.private_replies.setdefault(comment_id, time.perf_counter())
+            self.arrivals.notify(comment_id)
             return JSONResponse({"recipient_id": "PSID", "message_id": "m_1"})
 
         async def read(request: Request) -> JSONResponse:
@@ -110,15 +114,12 @@ class CommentBench:
 
     async def _decided(self, comment_id: str, timeout: float = 60.0) -> float:
         """When the decision's call (a private reply, or a card) left the gateway."""
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            if comment_id in self.graph.private_replies:
-                return self.graph.private_replies[comment_id]
-            cards = [at for at, post in self.sinks.slack if f"facebook:{comment_id}" in str(post.get("blocks"))]
-            if cards:
-                return cards[0]
-            await asyncio.sleep(0.002)
-        raise TimeoutError(f"no decision for comment {comment_id} in {timeout} s")
+
+        def found() -> float | None:
+            card = self.sinks.first_slack(lambda post: f"facebook:{comment_id}" in str(post.get("blocks")))
+            return self.graph.private_replies.get(comment_id, card)
+
+        return await self.sinks.arrivals.until(ANY, found, timeout, f"decision for comment {comment_id}")
 
     async def one(self, http: httpx.AsyncClient, post_id: str, complaint: bool) -> float:
         """Milliseconds from one comment's webhook to its decision's call."""
@@ -128,7 +129,7 @@ class CommentBench:
 
     async def measure(self, comments: int = 60, burst: int = 50) -> dict[str, Any]:
         """Sequential latency (questions and complaints alternating, over several posts), then a burst on one post."""
-        async with httpx.AsyncClient(timeout=30.0) as http:
+        async with httpx.AsyncClient(timeout=30.0, limits=KEEP_ALIVE) as http:
             for i in range(4):  # warm-up: the first comment of a process loads the policy, opens the pools
                 await self.one(http, "BENCHPAGE_warm", complaint=i % 2 == 1)
             alone = [await self.one(http, f"BENCHPAGE_{i % 6}", complaint=i % 2 == 1) for i in range(comments)]

@@ -29,11 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.bench.arrivals import Arrivals
 from bot.bench.stats import percentile
 from bot.conversation import Inbound
 from bot.notices import DELAY_NOTICE
 from bot.rasa_client import RasaClient
 
+# The gateway (uvicorn) closes a connection idle for 5 s; a client keeping it as long may send on a closing socket.
+KEEP_ALIVE = httpx.Limits(keepalive_expiry=2.0)
 TURNS = ("bonjour", "où en est ma commande 48213 ?", "hello", "where is order CMD-60114", "merci")
 SECRET = "bench-secret"
 SLACK_SECRET = "bench-slack-secret"
@@ -45,9 +48,11 @@ NOTICES = set(DELAY_NOTICE.values())
 class Sinks:
     """Bot API and Slack Web API stand-ins recording the arrival time of each send call."""
 
-    def __init__(self) -> None:
+    def __init__(self, arrivals: Arrivals | None = None) -> None:
+        """Record into lists, and tell ``arrivals`` (keys ``("telegram", chat)`` and ``"slack"``)."""
         self.telegram: dict[int, list[tuple[float, str]]] = defaultdict(list)
         self.slack: list[tuple[float, dict[str, Any]]] = []
+        self.arrivals = arrivals or Arrivals()
         self._lock = threading.Lock()
         self._ts = count(1)
 
@@ -61,6 +66,7 @@ class Sinks:
                 chat = int(form.get("chat_id", 0))
                 with self._lock:
                     self.telegram[chat].append((time.perf_counter(), form.get("text", "")))
+                self.arrivals.notify(("telegram", chat))
                 result = {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}}
             return JSONResponse({"ok": True, "result": result})
 
@@ -71,6 +77,7 @@ class Sinks:
             if request.path_params["method"] == "chat.postMessage":
                 with self._lock:
                     self.slack.append((time.perf_counter(), {**form, "ts": ts}))
+                self.arrivals.notify("slack")
             return JSONResponse({"ok": True, "ts": form.get("ts", ts), "user_id": "UBOT", "bot_id": "BBOT"})
 
         return Starlette(
@@ -91,24 +98,21 @@ class Sinks:
 
     async def wait_reply(self, chat: int, before: int, timeout: float = 30.0) -> float:
         """The arrival time of the chat's next answer after ``before`` of them."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def found() -> float | None:
             arrivals = self._answers(chat)
-            if len(arrivals) > before:
-                return arrivals[before]
-            await asyncio.sleep(0.002)
-        raise TimeoutError(f"no reply to chat {chat}")
+            return arrivals[before] if len(arrivals) > before else None
+
+        return await self.arrivals.until(("telegram", chat), found, timeout, f"reply to chat {chat}")
+
+    def first_slack(self, predicate: Callable[[dict[str, Any]], bool]) -> float | None:
+        """The arrival time of the first Slack post matching ``predicate``, if any."""
+        with self._lock:
+            return next((t for t, post in self.slack if predicate(post)), None)
 
     async def wait_slack(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> float:
         """The arrival time of the first Slack post matching ``predicate``."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                found = [t for t, post in self.slack if predicate(post)]
-            if found:
-                return found[0]
-            await asyncio.sleep(0.002)
-        raise TimeoutError("no matching Slack post")
+        return await self.arrivals.until("slack", lambda: self.first_slack(predicate), timeout, "matching Slack post")
 
 
 def containing(text: str) -> Callable[[dict[str, Any]], bool]:
@@ -141,7 +145,7 @@ class Bench:
     def __init__(self, gateway_url: str, rasa: RasaClient, sinks: Sinks) -> None:
         """Measure through ``gateway_url`` and directly through ``rasa``."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-        self.http = httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=headers)
+        self.http = httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=headers, limits=KEEP_ALIVE)
         self.rasa = rasa
         self.sinks = sinks
         self.chats = count(6_000_000)

@@ -24,6 +24,7 @@ import redis
 from bot.bench import comments as comments_bench
 from bot.bench import gateway as gateway_bench
 from bot.bench import nlu as bench_nlu
+from bot.bench.arrivals import Arrivals
 from bot.bench.stats import percentile
 from bot.config import Settings
 from bot.conversation import Inbound
@@ -136,7 +137,7 @@ async def measure_acks(gateway_url: str, count: int = 500, concurrency: int = 20
         }
 
     headers = {"X-Telegram-Bot-Api-Secret-Token": _SECRET}
-    async with httpx.AsyncClient(base_url=gateway_url, headers=headers) as http:
+    async with httpx.AsyncClient(base_url=gateway_url, headers=headers, limits=gateway_bench.KEEP_ALIVE) as http:
 
         async def post(i: int) -> None:
             response = await http.post("/webhooks/telegram", json=update(i))
@@ -232,8 +233,9 @@ def run_bench(
     )
     stack = Stack(bench_settings)
     stack.start(model)
-    sinks = gateway_bench.Sinks()
-    graph = comments_bench.GraphSink()
+    arrivals = Arrivals()
+    sinks = gateway_bench.Sinks(arrivals)
+    graph = comments_bench.GraphSink(arrivals)
     try:
         with serve_in_thread(sinks.app()) as sink_url, serve_in_thread(graph.app()) as graph_url:
             gateway_env = {
