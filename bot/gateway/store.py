@@ -75,7 +75,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 # Drop the head of a conversation's queue if it is still the message handled (a command retried after a dropped
-# connection must not drop the next one); forget the conversation when it is empty. Returns the new head.
+# connection must not drop the next one); forget the conversation when it is empty.
 _COMPLETE = """
 local head = redis.call('LINDEX', KEYS[1], 0)
 if head then
@@ -83,9 +83,8 @@ if head then
   if m['channel'] .. ':' .. tostring(m['message_id']) == ARGV[2] then redis.call('LPOP', KEYS[1]) end
 end
 redis.call('DEL', KEYS[3], KEYS[4])
-local next = redis.call('LINDEX', KEYS[1], 0)
-if not next then redis.call('SREM', KEYS[2], ARGV[1]) end
-return next
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 0 end
+return 1
 """
 # Move the head of a conversation's queue to the parked list, only if it is still the message that failed and the
 # worker still holds the conversation's lock (a worker whose lock expired must not park what another one handles).
@@ -197,8 +196,8 @@ class Store(Protocol):
     async def head(self, conversation_id: str) -> QueuedMessage | None:
         """The conversation's oldest queued message."""
 
-    async def complete(self, conversation_id: str, message: QueuedMessage) -> QueuedMessage | None:
-        """Remove the handled head message; the next one, if any."""
+    async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
+        """Remove the handled head message; True if more messages wait."""
 
     async def progress(self, message: QueuedMessage) -> Progress:
         """How far the message's handling went."""
@@ -310,16 +309,15 @@ class RedisStore:
         raw = await self.redis.lindex(f"{PREFIX}q:{conversation_id}", 0)
         return None if raw is None else QueuedMessage.from_json(raw)
 
-    async def complete(self, conversation_id: str, message: QueuedMessage) -> QueuedMessage | None:
-        """Pop the head (it must be ``message``) and forget its progress and failures; the next message, if any."""
+    async def complete(self, conversation_id: str, message: QueuedMessage) -> bool:
+        """Pop the head (it must be ``message``) and forget its progress and failures; True if more messages wait."""
         keys = [
             f"{PREFIX}q:{conversation_id}",
             f"{PREFIX}pending",
             f"{PREFIX}progress:{message.key}",
             f"{PREFIX}failures:{message.key}",
         ]
-        raw = await self._complete(keys=keys, args=[conversation_id, message.key])
-        return None if raw is None else QueuedMessage.from_json(raw)
+        return bool(await self._complete(keys=keys, args=[conversation_id, message.key]))
 
     async def progress(self, message: QueuedMessage) -> Progress:
         """Read the message's progress."""

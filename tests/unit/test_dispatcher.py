@@ -419,6 +419,27 @@ async def test_a_delivery_that_keeps_failing_backs_off_then_is_parked_and_the_ne
     assert metrics_line(metrics, "passerelle_parked_messages ") == "passerelle_parked_messages 1.0"
 
 
+async def test_messages_are_answered_in_the_order_they_arrived_across_conversations() -> None:
+    """A customer's second message waits behind another customer's first one that came before it.
+
+    A worker used to answer a conversation's whole queue at once: in a burst, the customers picked last waited for
+    every message of the first ones (a p99 of 3.3 s for 50 customers, against 2 s for Rasa alone).
+    """
+    rasa, channel = ScriptedRasa(["ok"]), RecordingChannel()
+    store = RedisStore(FakeAsyncRedis(), durable=False)
+    dispatcher = Dispatcher(store, rasa, {"test": channel}, DispatcherConfig(workers=1, sweep_interval=60))
+    for conversation, text in (("test:a", "a1"), ("test:b", "b1"), ("test:a", "a2"), ("test:c", "c1")):
+        await store.enqueue(Inbound(conversation, "test", text, message_id=text))
+    stop = asyncio.Event()
+    running = asyncio.create_task(dispatcher.run(stop))
+    try:
+        await wait_until(lambda: len(channel.sent) == 4)
+    finally:
+        stop.set()
+        await running
+    assert rasa.sent == ["a1", "b1", "a2", "c1"] and await store.pending() == []
+
+
 async def test_while_rasa_is_unreachable_a_message_is_never_parked() -> None:
     rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
     rasa.down = True
