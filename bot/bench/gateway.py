@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import statistics
 import threading
 import time
@@ -215,21 +216,32 @@ class Bench:
         figures["rasa_round_trip_p99_ms_at_1"] = round(1000 * percentile(direct, 99), 1)
         return figures
 
-    async def burst(self, users: int = 50, turns: int = 4) -> dict[str, float]:
-        """``users`` customers writing at once, ``turns`` messages each: end to end through the gateway, beside Rasa."""
+    async def burst(
+        self, users: int = 50, turns: int = 4, cpu: Callable[[], dict[str, float]] | None = None
+    ) -> dict[str, Any]:
+        """``users`` customers writing at once, ``turns`` messages each: end to end through the gateway, beside Rasa.
+
+        ``cpu`` gives each process's CPU seconds so far: what each spent per message during the gateway's burst.
+        """
         await self.drain()
+        before = cpu() if cpu else {}
         gateway = await self.concurrent(self.through_gateway, users, turns)
+        spent = {name: seconds - before[name] for name, seconds in cpu().items()} if cpu else {}
         rasa = await self.concurrent(self.direct, users, turns)
-        return {
+        figures: dict[str, Any] = {
             f"gateway_end_to_end_p50_ms_at_{users}": round(1000 * percentile(gateway, 50), 1),
             f"gateway_end_to_end_p99_ms_at_{users}": round(1000 * percentile(gateway, 99), 1),
             f"rasa_round_trip_p99_ms_at_{users}": round(1000 * percentile(rasa, 99), 1),
             f"gateway_overhead_p99_ratio_at_{users}": round(percentile(gateway, 99) / percentile(rasa, 99), 2),
         }
+        if spent:
+            per_message = {name: round(1000 * seconds / len(gateway), 1) for name, seconds in spent.items()}
+            figures[f"cpu_ms_per_message_at_{users}"] = per_message
+        return figures
 
-    async def overhead(self) -> dict[str, Any]:
-        """The gateway's cost beside Rasa alone: one customer at a time, and a burst of 50."""
-        return {**await self.overhead_alone(), **await self.burst()}
+    async def overhead(self, cpu: Callable[[], dict[str, float]] | None = None) -> dict[str, Any]:
+        """The gateway's cost beside Rasa alone: one customer at a time, and a burst of 50 (``cpu``: see ``burst``)."""
+        return {**await self.overhead_alone(), **await self.burst(cpu=cpu)}
 
     async def throughput(
         self, sample: Callable[[], None], rates: tuple[int, ...] = (5, 10, 15, 20, 30, 40, 80)
@@ -284,14 +296,27 @@ class Bench:
         }
 
 
+def _with_children(pid: int) -> list[int]:
+    """The process and its children (Rasa's Sanic workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(p) for p in children.read_text().split())] if children.exists() else [pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its children so far, from /proc."""
+    total = 0
+    for one in _with_children(pid):
+        stat = Path(f"/proc/{one}/stat")
+        if stat.exists():
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (MB), from /proc."""
     total = 0.0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for one in pids:
+    for one in _with_children(pid):
         status = Path(f"/proc/{one}/status")
         if status.exists():
             for line in status.read_text().splitlines():

@@ -270,7 +270,11 @@ def run_bench(
                     if snips_fr is not None:
                         figures.update(await bench_nlu.measure_off_topic(client, bench_nlu.snips_texts(snips_fr)))
                     figures.update(await measure_acks(bench_settings.gateway_url))
-                    figures.update(await bench.overhead())
+                    figures.update(
+                        await bench.overhead(
+                            lambda: {n: gateway_bench.cpu_seconds(p.pid) for n, p in stack.processes.items()}
+                        )
+                    )
                     figures["throughput_msgs_per_s"] = await bench.throughput(sample)
                     figures.update(await bench.handoff_relay())
                     desk = comments_bench.CommentBench(bench_settings.gateway_url, graph, sinks)
