@@ -212,7 +212,7 @@ class Dispatcher:
         taken, queued = await self.store.claim(conversation_id, owner, self.config.lock_ttl)
         if not taken:
             return
-        more = False
+        backing_off = False
         keepalive = asyncio.create_task(self._keep_lock(conversation_id, owner))
         try:
             if queued is None:
@@ -220,17 +220,17 @@ class Dispatcher:
             with conversation(conversation_id):  # every log line of this message carries the conversation
                 retry = await self._attempt(queued)
                 if retry is not None:
-                    # parked: the conversation's next message is not held up by it
-                    more = await self._retry_or_park(conversation_id, owner, queued, retry)
+                    # parked: the conversation's next message is not held up by it; else woken after the wait
+                    backing_off = not await self._retry_or_park(conversation_id, owner, queued, retry)
                     return
                 log.info("handled %s after %.2f s", queued.key, time.time() - queued.enqueued_at)
             self._attempts.pop(conversation_id, None)
-            more = await self.store.complete(conversation_id, queued)
+            await self.store.complete(conversation_id, queued)
             self._unsaved.pop(queued.key, None)
         finally:
             keepalive.cancel()
-            await self.store.unlock(conversation_id, owner)
-            if more:  # after the unlock: a worker woken before it would find the conversation taken
+            # Woken after the unlock: a worker woken before it would find the conversation taken, and drop the call.
+            if await self.store.unlock(conversation_id, owner) and not backing_off:
                 await self.store.wake(conversation_id)
 
     async def _keep_lock(self, conversation_id: str, owner: str) -> None:

@@ -69,9 +69,11 @@ if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return {1, redis.call('LINDEX', KEYS[3], 0)}
 """
-# Release a lock only if this worker still holds it.
+# Release a lock only if this worker still holds it; 1 when messages wait. In one step with the release, so that a
+# message queued while the lock was held (its wake-up taken by a worker that found the conversation held) is seen.
 _RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('LLEN', KEYS[2]) > 0 then return 1 end
 return 0
 """
 # Drop the head of a conversation's queue if it is still the message handled (a command retried after a dropped
@@ -190,8 +192,8 @@ class Store(Protocol):
     async def lock(self, conversation_id: str, owner: str, ttl: float) -> bool:
         """Take (or extend, for the same owner) the conversation's lock."""
 
-    async def unlock(self, conversation_id: str, owner: str) -> None:
-        """Release the lock if ``owner`` holds it."""
+    async def unlock(self, conversation_id: str, owner: str) -> bool:
+        """Release the lock if ``owner`` holds it; True when the conversation has queued messages."""
 
     async def head(self, conversation_id: str) -> QueuedMessage | None:
         """The conversation's oldest queued message."""
@@ -300,9 +302,10 @@ class RedisStore:
             return True
         return False
 
-    async def unlock(self, conversation_id: str, owner: str) -> None:
-        """Release the lock if still ours."""
-        await self._release(keys=[f"{PREFIX}lock:{conversation_id}"], args=[owner])
+    async def unlock(self, conversation_id: str, owner: str) -> bool:
+        """Release the lock if still ours; True when the conversation has queued messages."""
+        keys = [f"{PREFIX}lock:{conversation_id}", f"{PREFIX}q:{conversation_id}"]
+        return bool(await self._release(keys=keys, args=[owner]))
 
     async def head(self, conversation_id: str) -> QueuedMessage | None:
         """Peek at the oldest message."""

@@ -440,6 +440,32 @@ async def test_messages_are_answered_in_the_order_they_arrived_across_conversati
     assert rasa.sent == ["a1", "b1", "a2", "c1"] and await store.pending() == []
 
 
+async def test_a_message_queued_just_before_its_conversation_is_released_is_not_left_waiting() -> None:
+    """Its wake-up went to a worker that found the conversation still held: the release wakes it again.
+
+    Otherwise it would wait for the next sweep (5 s), which the one-message-per-turn order made frequent in bursts.
+    """
+    rasa, channel = ScriptedRasa(["ok"]), RecordingChannel()
+    dispatcher, store = await make(rasa, channel)
+    await store.enqueue(message("un", message_id="1"))
+    assert await store.wait_ready(1) == "test:1"
+    complete = store.complete
+
+    async def complete_then_a_message_arrives(conversation_id: str, queued: Any) -> bool:
+        more = await complete(conversation_id, queued)
+        await store.enqueue(message("deux", message_id="2"))
+        assert await store.wait_ready(1) == "test:1"  # its wake-up...
+        await dispatcher.handle_conversation("test:1", "w2")  # ...taken by a worker that finds the conversation held
+        return more
+
+    store.complete = complete_then_a_message_arrives  # type: ignore[method-assign]
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert rasa.sent == ["un"] and await store.wait_ready(1) == "test:1"
+    store.complete = complete  # type: ignore[method-assign]
+    await dispatcher.handle_conversation("test:1", "w1")
+    assert rasa.sent == ["un", "deux"] and channel.sent == ["ok", "ok"] and await store.head("test:1") is None
+
+
 async def test_while_rasa_is_unreachable_a_message_is_never_parked() -> None:
     rasa, channel = ScriptedRasa(["Bonjour !"]), RecordingChannel()
     rasa.down = True
