@@ -40,6 +40,7 @@ from bot.rasa_client import RasaClient
 KEEP_ALIVE = httpx.Limits(keepalive_expiry=2.0)
 TURNS = ("bonjour", "où en est ma commande 48213 ?", "hello", "where is order CMD-60114", "merci")
 SECRET = "bench-secret"
+TOKEN = "1:bench"
 SLACK_SECRET = "bench-slack-secret"
 CHANNEL = "CBENCH"
 _update = count(950_000_000)

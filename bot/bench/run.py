@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import redis
 
 from bot.bench import comments as comments_bench
 from bot.bench import gateway as gateway_bench
 from bot.bench import nlu as bench_nlu
+from bot.bench.acks import measure_acks
 from bot.bench.arrivals import Arrivals
 from bot.bench.stats import percentile
 from bot.config import Settings
@@ -116,51 +116,6 @@ async def measure(client: RasaClient, heldout: list[Path]) -> dict[str, Any]:
     }
 
 
-_SECRET = "bench-secret"
-_TOKEN = "1:bench"
-
-
-async def measure_acks(gateway_url: str, count: int = 500, concurrency: int = 20) -> dict[str, Any]:
-    """Webhook acknowledgement latency, sequential and with ``concurrency`` requests in flight."""
-
-    def update(i: int) -> dict[str, Any]:
-        chat = 5_000_000 + i % 200
-        return {
-            "update_id": 900_000_000 + i,
-            "message": {
-                "message_id": i,
-                "date": 0,
-                "text": "bonjour",
-                "chat": {"id": chat, "type": "private"},
-                "from": {"id": chat, "is_bot": False, "first_name": "Bench", "language_code": "fr"},
-            },
-        }
-
-    headers = {"X-Telegram-Bot-Api-Secret-Token": _SECRET}
-    async with httpx.AsyncClient(base_url=gateway_url, headers=headers, limits=gateway_bench.KEEP_ALIVE) as http:
-
-        async def post(i: int) -> None:
-            response = await http.post("/webhooks/telegram", json=update(i))
-            response.raise_for_status()
-
-        sequential = await _timed(count, post)
-        parallel: list[float] = []
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def timed_post(i: int) -> None:
-            async with semaphore:
-                started = time.perf_counter()
-                await post(i)
-                parallel.append((time.perf_counter() - started) * 1000)
-
-        await asyncio.gather(*(timed_post(count + i) for i in range(count)))
-    return {
-        "ack_p50_ms": round(statistics.median(sequential), 2),
-        "ack_p99_ms": round(percentile(sequential, 99), 2),
-        f"ack_p99_ms_at_{concurrency}_concurrent": round(percentile(parallel, 99), 2),
-    }
-
-
 def measure_mining(project: Path, messages: int = 100_000) -> dict[str, Any]:
     """``bot learn mine`` on ``messages`` synthetic logged messages, in a fresh process: seconds and peak memory."""
     import subprocess
@@ -240,8 +195,8 @@ def run_bench(
         with serve_in_thread(sinks.app()) as sink_url, serve_in_thread(graph.app()) as graph_url:
             gateway_env = {
                 **comments_bench.gateway_env(graph_url),
-                "TELEGRAM_TOKEN": _TOKEN,
-                "TELEGRAM_WEBHOOK_SECRET": _SECRET,
+                "TELEGRAM_TOKEN": gateway_bench.TOKEN,
+                "TELEGRAM_WEBHOOK_SECRET": gateway_bench.SECRET,
                 "TELEGRAM_API_URL": f"{sink_url}/bot",
                 "PUBLIC_URL": bench_settings.gateway_url,
                 "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -269,7 +224,7 @@ def run_bench(
                     figures.update(await bench_nlu.measure_bad_input(client))
                     if snips_fr is not None:
                         figures.update(await bench_nlu.measure_off_topic(client, bench_nlu.snips_texts(snips_fr)))
-                    figures.update(await measure_acks(bench_settings.gateway_url))
+                    figures.update(await measure_acks(bench_settings.gateway_url, bench.drain))
                     figures.update(
                         await bench.overhead(
                             lambda: {n: gateway_bench.cpu_seconds(p.pid) for n, p in stack.processes.items()}
