@@ -20,18 +20,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.bench.gateway import KEEP_ALIVE, SECRET
+from bot.bench.gateway import KEEP_ALIVE, SECRET, telegram_update
 from bot.bench.stats import percentile
 
 PATH = "/webhooks/telegram"
 
 
 def update(i: int) -> bytes:
-    """The ``i``-th Telegram update: 200 customers, each update new (so the gateway queues it for Rasa)."""
-    chat = 5_000_000 + i % 200
-    user = {"id": chat, "is_bot": False, "first_name": "Bench", "language_code": "fr"}
-    message = {"message_id": i, "date": 0, "text": "bonjour", "chat": {"id": chat, "type": "private"}, "from": user}
-    return json.dumps({"update_id": 900_000_000 + i, "message": message}).encode()
+    """The ``i``-th update's body: one of 200 customers, each update new (so the gateway queues it for Rasa)."""
+    return json.dumps(telegram_update(5_000_000 + i % 200, "bonjour")).encode()
 
 
 def request(host: str, body: bytes) -> bytes:
